@@ -1,0 +1,220 @@
+"""What every network backend shares: input checks, modules, eigengenes, tables."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..network import (
+    collapse_edges,
+    detect_modules,
+    feature_table,
+    fit_eigengene_loadings,
+    gene_roles,
+    is_multiplex,
+    standardize,
+)
+
+MIN_SAMPLES = 3
+
+
+def module_name(k: int) -> str:
+    """Column name of module ``k``'s eigengene."""
+    return f"M{k}"
+
+
+class BaseNetworkModel(TransformerMixin, BaseEstimator):
+    """Base class of the network backends (behaves like ``FeatureAgglomeration``).
+
+    Subclasses implement :meth:`_fit_network`, which turns standardized
+    features into a sparse edge list; this class turns the edges into modules
+    (per gene when the columns are multiplex ``<gene>::switch`` /
+    ``<gene>::abundance`` features), learns eigengene loadings and builds the
+    labelled result tables.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_features,)
+        Module of each input feature, ``-1`` = unassigned. In multiplex runs a
+        feature is labelled only when it has an edge inside its gene's module.
+    modules_ : DataFrame
+        ``gene_id, module_id`` for every gene (``-1`` = unassigned); multiplex
+        runs add ``channel`` (``switch`` / ``abundance`` / ``both``: the
+        channels through which the gene is a member).
+    edges_ : DataFrame
+        ``source, target, weight`` between features; multiplex runs add
+        ``source_gene, target_gene, source_channel, target_channel``.
+    calibration_ : dict
+        Backend diagnostics (see each backend).
+    module_gene_roles_ : DataFrame or None
+        Multiplex runs: per module gene, channel correlations and its role
+        (see :func:`isograph.network.gene_roles`).
+    n_modules_ : int
+    feature_names_in_ : ndarray
+        Set when ``X`` has string column names.
+    """
+
+    # parameters every backend exposes; subclasses list them in __init__
+    min_module_size: int
+    community: str
+    resolution: float
+    random_state: int | None
+
+    @abstractmethod
+    def _fit_network(
+        self, Z: np.ndarray, features: pd.DataFrame
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return ``rows, cols, weights`` (upper triangle) over the columns of ``Z``.
+
+        May add entries to ``self.calibration_``.
+        """
+
+    # ----------------------------------------------------------------- fit
+    def _validate_params_common(self) -> None:
+        if not isinstance(self.min_module_size, (int, np.integer)) or self.min_module_size < 2:
+            raise ValueError(
+                f"min_module_size must be an integer >= 2, got {self.min_module_size!r}"
+            )
+        if self.community not in ("leiden", "components"):
+            raise ValueError(
+                f"community must be 'leiden' or 'components', got {self.community!r}"
+            )
+        if not np.isfinite(self.resolution) or self.resolution <= 0:
+            raise ValueError(f"resolution must be a positive number, got {self.resolution!r}")
+
+    def fit(self, X, y=None):
+        """Infer the network and its modules from ``X`` (samples x features).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Column names (a DataFrame's columns) name the features.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params_common()
+        self._validate_params()
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=MIN_SAMPLES)
+        names = self._input_names(X.shape[1])
+        features = feature_table(names)
+        Z, self.mean_, self.scale_ = standardize(X)
+        self.calibration_ = {}
+        rows, cols, weights = self._fit_network(Z, features)
+        self._assemble(Z, features, rows, cols, weights)
+        return self
+
+    def _validate_params(self) -> None:
+        """Backend-specific parameter checks (override)."""
+
+    def _input_names(self, n_features: int) -> np.ndarray:
+        if hasattr(self, "feature_names_in_"):
+            return np.asarray(self.feature_names_in_, dtype=object)
+        return np.asarray([f"x{i}" for i in range(n_features)], dtype=object)
+
+    def _assemble(self, Z, features, rows, cols, weights) -> None:
+        multiplex = is_multiplex(features)
+        genes, node_of = np.unique(features["gene_id"].to_numpy(dtype=str), return_inverse=True)
+        # keep genes in first-appearance order, not sorted order
+        first = pd.unique(features["gene_id"].to_numpy(dtype=str))
+        remap = pd.Series(np.arange(first.size), index=first)
+        node_of = remap.loc[genes[node_of]].to_numpy()
+        genes = first
+        g_rows, g_cols, g_w = collapse_edges(rows, cols, weights, node_of, genes.size)
+        gene_labels = detect_modules(
+            genes.size, g_rows, g_cols, g_w,
+            method=self.community, min_module_size=self.min_module_size,
+            resolution=self.resolution, random_state=self.random_state,
+        )
+        feature_labels = gene_labels[node_of].copy()
+        if multiplex:
+            # a channel belongs to the module only through an edge inside it
+            same = (feature_labels[rows] == feature_labels[cols]) & (feature_labels[rows] >= 0)
+            connected = np.zeros(len(features), dtype=bool)
+            connected[rows[same]] = True
+            connected[cols[same]] = True
+            feature_labels[~connected] = -1
+        self.labels_ = feature_labels
+        self.n_modules_ = int(gene_labels.max()) + 1 if gene_labels.size else 0
+        self.loadings_, self.variance_explained_ = fit_eigengene_loadings(Z, feature_labels)
+
+        modules = pd.DataFrame({"gene_id": genes, "module_id": gene_labels})
+        if multiplex:
+            lab = pd.DataFrame({"gene_id": features["gene_id"], "channel": features["channel"],
+                                "member": feature_labels >= 0})
+            chans = lab[lab["member"]].groupby("gene_id")["channel"].agg(
+                lambda c: c.iloc[0] if len(c) == 1 else "both")
+            modules["channel"] = modules["gene_id"].map(chans)
+        self.modules_ = modules
+
+        names = features["feature"].to_numpy()
+        edges = pd.DataFrame({"source": names[rows], "target": names[cols],
+                              "weight": np.asarray(weights, dtype=np.float64)})
+        if multiplex:
+            edges["source_gene"] = features["gene_id"].to_numpy()[rows]
+            edges["target_gene"] = features["gene_id"].to_numpy()[cols]
+            edges["source_channel"] = features["channel"].to_numpy()[rows]
+            edges["target_channel"] = features["channel"].to_numpy()[cols]
+        self.edges_ = edges
+
+        self.module_gene_roles_ = None
+        if multiplex:
+            self.module_gene_roles_ = gene_roles(
+                Z, features, pd.Series(gene_labels, index=genes), **self._role_params()
+            )
+        self.calibration_.update({
+            "n_features": int(len(features)),
+            "n_genes": int(genes.size),
+            "n_edges": int(len(edges)),
+            "n_modules": self.n_modules_,
+            "n_unassigned_genes": int((gene_labels < 0).sum()),
+            "multiplex": multiplex,
+        })
+
+    def _role_params(self) -> dict:
+        """Thresholds for :func:`gene_roles` (backends may expose them)."""
+        return {}
+
+    # ----------------------------------------------------------- transform
+    def transform(self, X):
+        """Module eigengene scores of new samples.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_modules)
+            Eigengenes from the loadings learned in ``fit`` (the training
+            samples' eigengenes have unit variance).
+        """
+        check_is_fitted(self, "loadings_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return ((X - self.mean_) / self.scale_) @ self.loadings_
+
+    def get_feature_names_out(self, input_features=None):
+        """Eigengene names ``M0, M1, ...``.
+
+        Parameters
+        ----------
+        input_features : ignored
+
+        Returns
+        -------
+        ndarray of str
+        """
+        check_is_fitted(self, "loadings_")
+        return np.asarray([module_name(k) for k in range(self.n_modules_)], dtype=object)
+
+    def eigengenes(self, X) -> pd.DataFrame:
+        """Labelled eigengenes: samples x modules DataFrame (index from ``X`` if any)."""
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return pd.DataFrame(self.transform(X), index=index, columns=self.get_feature_names_out())
