@@ -78,7 +78,8 @@ def trait_associations(
                 f, p = stats.f_oneway(*(e[g] for g in groups))
                 total = np.sum((e - e.mean()) ** 2)
                 between = sum(len(g) * (e[g].mean() - e.mean()) ** 2 for g in groups)
-                rows.append((module, trait, "anova", f, between / total if total else 0.0, p, len(e)))
+                eta_sq = between / total if total else 0.0
+                rows.append((module, trait, "anova", f, eta_sq, p, len(e)))
     out = pd.DataFrame(rows, columns=[c for c in TRAIT_COLUMNS if c != "q_value"])
     out.insert(6, "q_value", bh_adjust(out["p_value"].to_numpy()) if len(out) else [])
     return out
