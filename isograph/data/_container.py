@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
+
+from ._validation import validate_isoform_data
 
 SCHEMA_VERSION = 1
 
@@ -35,10 +37,32 @@ class IsoformData:
     metadata : dict
         Free-form provenance (e.g. the generator's parameters) kept in the manifest.
 
+    See Also
+    --------
+    validate_isoform_data : The checks behind :meth:`validate`.
+    write_dataset, read_dataset : Dataset folders behind :meth:`write` / :meth:`read`.
+    from_csv, from_anndata, to_anndata : Conversions.
+
     Notes
     -----
     The constructor stores what it is given; :meth:`validate` checks it and
     reports every problem at once.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from isograph.data import IsoformData
+    >>> counts = pd.DataFrame(
+    ...     [[5, 1, 7], [2, 4, 3], [6, 0, 9]],
+    ...     index=["s1", "s2", "s3"],
+    ...     columns=["t1", "t2", "t3"],
+    ... )
+    >>> transcripts = pd.DataFrame(
+    ...     {"transcript_id": ["t1", "t2", "t3"], "gene_id": ["g1", "g1", "g2"]}
+    ... )
+    >>> data = IsoformData(counts, transcripts).validate()
+    >>> data.gene_count_matrix.loc["s1"].tolist()
+    [6, 7]
     """
 
     transcript_counts: pd.DataFrame
@@ -101,6 +125,122 @@ class IsoformData:
             gene_counts=None if gene_counts is None else gene_counts.copy(),
             metadata=dict(self.metadata),
         )
+
+    # --------------------------------------------------------- checks and I/O
+    def validate(self, min_samples: int = 3) -> IsoformData:
+        """Check the dataset and report every problem at once.
+
+        Parameters
+        ----------
+        min_samples : int, default=3
+            Fewest samples accepted.
+
+        Returns
+        -------
+        IsoformData
+            ``self``, so that calls chain.
+
+        Raises
+        ------
+        IsoformDataError
+            Listing every problem found (see :func:`validate_isoform_data`).
+        """
+        validate_isoform_data(self, min_samples=min_samples)
+        return self
+
+    def write(self, path, *, overwrite: bool = False) -> Path:
+        """Write a dataset folder; see :func:`write_dataset`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The folder to create.
+        overwrite : bool, default=False
+            Replace an existing dataset folder.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder written.
+        """
+        from ._io import write_dataset
+
+        return write_dataset(self, path, overwrite=overwrite)
+
+    @classmethod
+    def read(cls, path, *, validate: bool = True) -> IsoformData:
+        """Read a dataset folder; see :func:`read_dataset`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The dataset folder.
+        validate : bool, default=True
+            Check the dataset read.
+
+        Returns
+        -------
+        IsoformData
+        """
+        from ._io import read_dataset
+
+        return read_dataset(path, validate=validate)
+
+    @classmethod
+    def from_csv(cls, counts_csv, transcripts_csv, samples_csv=None, **kwargs) -> IsoformData:
+        """Build a dataset from delimited text files; see :func:`from_csv`.
+
+        Parameters
+        ----------
+        counts_csv, transcripts_csv, samples_csv
+            The count matrix, transcript table and (optional) sample table.
+        **kwargs
+            ``gene_counts_csv``, ``orientation``, ``sep``, ``transcript_column``,
+            ``gene_column``, ``validate``.
+
+        Returns
+        -------
+        IsoformData
+        """
+        from ._convert import from_csv
+
+        return from_csv(counts_csv, transcripts_csv, samples_csv, **kwargs)
+
+    @classmethod
+    def from_anndata(
+        cls, adata, *, gene_key: str = "gene_id", layer: str | None = None, validate: bool = True
+    ) -> IsoformData:
+        """Build a dataset from an :class:`anndata.AnnData`; see :func:`from_anndata`.
+
+        Parameters
+        ----------
+        adata : anndata.AnnData
+            Samples x transcripts.
+        gene_key : str, default="gene_id"
+            Column of ``adata.var`` with the gene ids.
+        layer : str, optional
+            Layer holding the counts; ``adata.X`` when None.
+        validate : bool, default=True
+            Check the result.
+
+        Returns
+        -------
+        IsoformData
+        """
+        from ._convert import from_anndata
+
+        return from_anndata(adata, gene_key=gene_key, layer=layer, validate=validate)
+
+    def to_anndata(self):
+        """Convert to an :class:`anndata.AnnData`; see :func:`to_anndata`.
+
+        Returns
+        -------
+        anndata.AnnData
+        """
+        from ._convert import to_anndata
+
+        return to_anndata(self)
 
     def __repr__(self) -> str:
         n_genes = len(self.gene_ids)
