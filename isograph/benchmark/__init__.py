@@ -1,0 +1,7 @@
+"""Synthetic isoform datasets with planted modules, and scores against that truth."""
+
+from . import metrics
+from ._presets import PRESETS, list_presets
+from ._synthetic import SyntheticDataset, make_isoform_dataset
+
+__all__ = ["PRESETS", "SyntheticDataset", "list_presets", "make_isoform_dataset", "metrics"]
