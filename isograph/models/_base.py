@@ -27,6 +27,15 @@ def module_name(k: int) -> str:
     return f"M{k}"
 
 
+def gene_index(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Genes in first-appearance order and the gene index of every feature."""
+    genes, node_of = np.unique(features["gene_id"].to_numpy(dtype=str), return_inverse=True)
+    # keep genes in first-appearance order, not sorted order
+    first = pd.unique(features["gene_id"].to_numpy(dtype=str))
+    remap = pd.Series(np.arange(first.size), index=first)
+    return first, remap.loc[genes[node_of]].to_numpy()
+
+
 class BaseNetworkModel(TransformerMixin, BaseEstimator):
     """Base class of the network backends (behaves like ``FeatureAgglomeration``).
 
@@ -121,12 +130,7 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator):
 
     def _assemble(self, Z, features, rows, cols, weights) -> None:
         multiplex = is_multiplex(features)
-        genes, node_of = np.unique(features["gene_id"].to_numpy(dtype=str), return_inverse=True)
-        # keep genes in first-appearance order, not sorted order
-        first = pd.unique(features["gene_id"].to_numpy(dtype=str))
-        remap = pd.Series(np.arange(first.size), index=first)
-        node_of = remap.loc[genes[node_of]].to_numpy()
-        genes = first
+        genes, node_of = gene_index(features)
         g_rows, g_cols, g_w = collapse_edges(rows, cols, weights, node_of, genes.size)
         gene_labels = detect_modules(
             genes.size, g_rows, g_cols, g_w,
@@ -141,6 +145,17 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator):
             connected[rows[same]] = True
             connected[cols[same]] = True
             feature_labels[~connected] = -1
+        self._set_results(Z, features, genes, gene_labels, feature_labels, rows, cols, weights)
+
+    def _set_results(
+        self, Z, features, genes, gene_labels, feature_labels, rows, cols, weights
+    ) -> None:
+        """Store labels, loadings and the result tables once modules are known.
+
+        ``genes`` / ``gene_labels`` come from :func:`gene_index` order;
+        ``feature_labels`` has one entry per column of ``Z``.
+        """
+        multiplex = is_multiplex(features)
         self.labels_ = feature_labels
         self.n_modules_ = int(gene_labels.max()) + 1 if gene_labels.size else 0
         self.loadings_, self.variance_explained_ = fit_eigengene_loadings(Z, feature_labels)
@@ -151,7 +166,8 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator):
                                 "member": feature_labels >= 0})
             chans = lab[lab["member"]].groupby("gene_id")["channel"].agg(
                 lambda c: c.iloc[0] if len(c) == 1 else "both")
-            modules["channel"] = modules["gene_id"].map(chans)
+            channel = modules["gene_id"].map(chans).astype(object)
+            modules["channel"] = channel.where(channel.notna(), None)
         self.modules_ = modules
 
         names = features["feature"].to_numpy()

@@ -1,0 +1,136 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from isograph import fit_dataset
+from isograph.benchmark import make_isoform_dataset, metrics
+from isograph.data import IsoformDataError
+from isograph.models._base import BaseNetworkModel
+from isograph.network import correlation_block, threshold_edges
+
+
+class CorrelationModel(BaseNetworkModel):
+    """Thresholded correlation: the simplest backend, to test the workflow alone."""
+
+    def __init__(self, alpha=0.45, *, min_module_size=5, community="leiden", resolution=1.0,
+                 random_state=0):
+        self.alpha = alpha
+        self.min_module_size = min_module_size
+        self.community = community
+        self.resolution = resolution
+        self.random_state = random_state
+
+    def _fit_network(self, Z, features):
+        self.calibration_["alpha"] = self.alpha
+        return threshold_edges(correlation_block(Z), Z.shape[1], self.alpha)
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return make_isoform_dataset("small", random_state=0)
+
+
+@pytest.fixture(scope="module")
+def result(sim):
+    return fit_dataset(sim.data, CorrelationModel(), covariates=["batch", "confounder"])
+
+
+def test_multiplex_fit_recovers_planted_modules(sim, result):
+    truth = sim.genes["module_id"]
+    pred = result.modules.set_index("gene_id")["module_id"].reindex(truth.index)
+    scores = metrics.score_modules(truth, pred)
+    assert scores["recovery"] > 0.85 and scores["adjusted_rand"] > 0.8
+    assert set(result.modules.columns) >= {"gene_id", "module_id", "channel"}
+    assert result.eigengenes.shape == (sim.data.n_samples, result.model.n_modules_)
+    assert list(result.eigengenes.index) == list(sim.data.sample_ids)
+
+
+def test_traits_exclude_covariates_and_find_planted_trait(sim, result):
+    assert not set(result.traits["trait"]) & {"batch", "confounder"}
+    best = result.traits[result.traits.trait == "trait"].nsmallest(1, "p_value").iloc[0]
+    # the trait was planted on module 0 of the truth
+    members = sim.genes.index[sim.genes.module_id == sim.params["trait_module"]]
+    found = result.modules.set_index("gene_id").loc[members, "module_id"].mode()[0]
+    assert best["module"] == f"M{found}" and best["q_value"] < 1e-3
+
+
+def test_residualization_removes_batch_from_features(sim, result):
+    batch = sim.data.samples.loc[result.features.index, "batch"]
+    means = result.features.groupby(batch.to_numpy()).mean()
+    assert np.abs(means.to_numpy()).max() < 1e-8
+    assert result.residualizer_qc is not None
+
+
+def test_feature_scores_are_consistent(result):
+    fs = result.feature_scores
+    assert len(fs) == result.features.shape[1]
+    assigned = fs[fs.module_id >= 0]
+    assert (assigned["module_membership"].abs() > 0.3).mean() > 0.9
+    assert fs.loc[fs.module_id < 0, "module_membership"].isna().all()
+    assert fs["degree"].sum() == 2 * len(result.edges)
+
+
+def test_save_writes_every_artifact_and_refuses_overwrite(result, tmp_path):
+    out = tmp_path / "fit"
+    result.save(out)
+    names = {p.name for p in out.iterdir()}
+    assert {"modules.parquet", "edges.parquet", "traits.parquet", "feature_scores.parquet",
+            "module_gene_roles.parquet", "calibration.json", "fit_config.json"} <= names
+    config = json.loads((out / "fit_config.json").read_text())
+    assert config["covariates"] == ["batch", "confounder"] and "isograph_version" in config
+    assert config["backend_params"]["alpha"] == 0.45
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "modules.parquet"), result.modules)
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        result.save(out)
+    assert {p.name for p in out.iterdir()} == names
+    result.save(out, overwrite=True)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_failed_save_leaves_nothing(result, tmp_path, monkeypatch):
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", boom)
+    with pytest.raises(OSError, match="disk full"):
+        result.save(tmp_path / "fit")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("channels", ["switch", "abundance"])
+def test_single_channel_runs(sim, channels):
+    res = fit_dataset(sim.data, CorrelationModel(alpha=0.5), channels=channels)
+    assert "channel" not in res.modules.columns
+    assert res.module_gene_roles is None
+    assert not any("::" in c for c in res.features.columns)
+
+
+def test_bad_arguments_raise_clear_errors(sim):
+    with pytest.raises(ValueError, match="channels must be one of"):
+        fit_dataset(sim.data, CorrelationModel(), channels="isoform")
+    with pytest.raises(ValueError, match=r"covariates \['nope'\]"):
+        fit_dataset(sim.data, CorrelationModel(), covariates=["nope"])
+    with pytest.raises(ValueError, match="backend must be one of"):
+        fit_dataset(sim.data, "magic")
+    with pytest.raises(TypeError, match="IsoformData"):
+        fit_dataset(sim.data.transcript_counts, CorrelationModel())
+
+
+def test_invalid_data_is_rejected_before_fitting(sim):
+    bad = sim.data.subset_samples(sim.data.sample_ids[:10])
+    bad.transcript_counts.iloc[0, 0] = -1
+    with pytest.raises(IsoformDataError, match="negative"):
+        fit_dataset(bad, CorrelationModel())
+
+
+def test_anndata_export(sim, result):
+    adata = result.to_anndata()
+    assert adata.shape == (sim.data.n_samples, len(result.modules))
+    labels = result.modules.set_index("gene_id")["module_id"]
+    np.testing.assert_array_equal(adata.var["isograph_module"].to_numpy(),
+                                  labels.loc[adata.var_names].to_numpy())
+    adj = adata.varp["isograph_adjacency"]
+    assert (adj != adj.T).nnz == 0
+    assert adj.nnz > 0 and adata.obsm["isograph_eigengenes"].shape[1] == result.model.n_modules_
