@@ -1,0 +1,372 @@
+"""WGCNA backend: R's ``blockwiseModules`` run through ``Rscript``."""
+
+from __future__ import annotations
+
+import numbers
+import os
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import validate_data
+
+from ..network import feature_table, standardize
+from ._base import MIN_SAMPLES, BaseNetworkModel, gene_index, module_name
+from ._wgcna_r import WgcnaRun, run_wgcna_script
+
+NETWORK_TYPES = ("signed", "unsigned", "signed hybrid")
+TOM_TYPES = ("signed", "unsigned", "signed Nowick", "unsigned 2", "signed 2", "signed Nowick 2")
+#: scale-free R^2 a soft-thresholding power must reach (WGCNA's default cut)
+R_SQUARED_CUT = 0.85
+#: power used when no candidate reaches R_SQUARED_CUT (WGCNA FAQ, >= 40 samples)
+FALLBACK_POWER = {"signed": 12, "unsigned": 6, "signed hybrid": 6}
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def _renumber(labels: np.ndarray, counts_of: np.ndarray | None = None) -> np.ndarray:
+    """Map labels >= 0 to 0.. by decreasing count (ties by label); others to -1."""
+    counts_of = labels if counts_of is None else counts_of
+    ids, sizes = np.unique(counts_of[counts_of >= 0], return_counts=True)
+    order = ids[np.lexsort((ids, -sizes))]
+    table = np.full(int(labels.max(initial=-1)) + 2, -1, dtype=np.int64)
+    table[order] = np.arange(order.size)
+    return np.where(labels >= 0, table[np.maximum(labels, 0)], -1)
+
+
+def _kme(X: np.ndarray, eigengenes: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """|correlation| of every assigned feature with its own module's eigengene."""
+    out = np.full(labels.size, -np.inf)
+    idx = np.flatnonzero(labels >= 0)
+    A = X[:, idx] - X[:, idx].mean(axis=0)
+    B = eigengenes[:, labels[idx]] - eigengenes[:, labels[idx]].mean(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (A * B).sum(0) / np.sqrt((A**2).sum(0) * (B**2).sum(0))
+    out[idx] = np.abs(np.nan_to_num(r))
+    return out
+
+
+def gene_modules_from_features(
+    X: np.ndarray, eigengenes: np.ndarray, labels: np.ndarray, node_of: np.ndarray, n_genes: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One module per gene from feature-level WGCNA labels.
+
+    A gene whose features (e.g. its ``switch`` and ``abundance`` channels) fall
+    in different modules joins the module its best-connected feature belongs
+    to (largest |kME|, the correlation with the module eigengene); its other
+    features become unassigned. Modules are renumbered by decreasing gene count.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    eigengenes : ndarray of shape (n_samples, n_modules)
+        Column ``k`` is the eigengene of feature label ``k``.
+    labels : ndarray of shape (n_features,)
+        Feature labels ``0..n_modules-1``, ``-1`` = unassigned.
+    node_of : ndarray of shape (n_features,)
+        Gene index of every feature.
+    n_genes : int
+
+    Returns
+    -------
+    gene_labels : ndarray of shape (n_genes,)
+    feature_labels : ndarray of shape (n_features,)
+    old_to_new : ndarray of shape (n_modules,)
+        New id of each input module (``-1`` when it lost all its genes).
+    """
+    score = _kme(X, eigengenes, labels)
+    order = np.lexsort((-score, node_of))  # per gene, best feature first
+    first = order[np.r_[True, node_of[order][1:] != node_of[order][:-1]]]
+    gene_raw = np.full(n_genes, -1, dtype=np.int64)
+    gene_raw[node_of[first]] = labels[first]
+    gene_labels = _renumber(gene_raw)
+    n_old = eigengenes.shape[1]
+    old_to_new = _renumber(np.arange(n_old), counts_of=gene_raw)
+    feature_labels = np.where(labels == gene_raw[node_of], gene_labels[node_of], -1)
+    return gene_labels, feature_labels, old_to_new
+
+
+class WgcnaNetworkModel(BaseNetworkModel):
+    """Gene modules from R's WGCNA (``blockwiseModules``), run through ``Rscript``.
+
+    The soft-thresholding power is fixed or chosen from ``pickSoftThreshold``;
+    WGCNA builds the topological overlap (TOM), clusters it with the dynamic
+    tree cut and merges modules whose eigengenes correlate. Above
+    ``max_block_size`` features WGCNA pre-clusters the features into blocks
+    (*blockwise mode*). Labels and eigengenes are WGCNA's own; ``transform``
+    reproduces WGCNA's module eigengenes on the training samples.
+
+    Parameters
+    ----------
+    power : int, optional
+        Soft-thresholding power. ``None``: the lowest power in
+        ``1..10, 12, ..., 30`` whose scale-free fit has signed ``R^2 >= 0.85``
+        (``pickSoftThreshold``); when none does, 12 for ``"signed"`` networks
+        and 6 otherwise (the WGCNA FAQ). ``calibration_["power_source"]`` says
+        which (``"fixed"``, ``"estimated"``, ``"fallback"``).
+    network_type : {"unsigned", "signed", "signed hybrid"}, default="unsigned"
+        Unsigned (``|r|^power``) keeps a gene whose switch and abundance
+        channels move against each other (a *discordant* gene) in one module;
+        signed (``((1 + r) / 2)^power``) splits positively and negatively
+        correlated features into different modules.
+    tom_type : {"unsigned", "signed", "signed Nowick", "unsigned 2", "signed 2", \
+"signed Nowick 2"}, default="unsigned"
+    min_module_size : int, default=20
+    merge_cut_height : float, default=0.15
+        Modules whose eigengenes correlate above ``1 - merge_cut_height`` merge.
+    deep_split : int in 0..4, default=2
+        Sensitivity of the dynamic tree cut.
+    max_block_size : int, default=5000
+        Largest block; more features than this runs WGCNA blockwise.
+    edge_threshold : float, default=0.02
+        Single-block runs: smallest ``|TOM|`` kept in ``edges_``.
+    max_edges_per_gene : int, default=10
+        Single-block runs: each feature keeps at most its strongest ties
+        (so ``edges_`` has at most ``max_edges_per_gene * n_features`` rows).
+    n_threads : int, default=1
+        Threads of WGCNA's correlation and TOM code; ``-1`` = all CPUs.
+    timeout_seconds : float, optional
+        R is killed and :class:`WgcnaTimeoutError` raised past this time.
+    random_state : int, RandomState or None, default=0
+        WGCNA's ``randomSeed`` (pre-clustering of blocks).
+    rscript : str or path, optional
+        ``Rscript`` executable; default ``$ISOGRAPH_RSCRIPT`` or ``PATH``.
+
+    Attributes
+    ----------
+    labels_, modules_, edges_, n_modules_, loadings_, module_gene_roles_
+        See :class:`~isograph.models._base.BaseNetworkModel`. ``edges_`` is
+        empty in blockwise mode (no TOM over all features is ever formed).
+    wgcna_eigengenes_ : DataFrame
+        WGCNA's module eigengenes of the training samples (``M0, M1, ...``).
+    calibration_ : dict
+        ``power``, ``power_source``, ``power_estimate_wgcna``, ``fit_r2``
+        (signed scale-free R^2 at the power), ``fit_slope``,
+        ``mean_connectivity``, ``soft_threshold_table``, ``n_blocks``,
+        ``block_sizes``, ``blockwise``, ``edges_note`` (blockwise mode),
+        ``n_excluded_features``, ``n_channel_conflicts`` (features whose gene
+        joined another module), ``random_seed``, ``r_version``,
+        ``wgcna_version``, ``r_messages`` (R's warnings) and the graph summary.
+
+    Notes
+    -----
+    Inputs go to a temporary directory (raw float64 matrix, JSON parameters);
+    ``wgcna.R`` (package data) writes CSV / JSON with R's own writers; the
+    directory is removed in every case. WGCNA's ``powerEstimate`` also accepts
+    fits with a positive slope (not scale-free); here the slope must be
+    negative. Multiplex input (``<gene>::switch`` / ``<gene>::abundance``
+    columns) is clustered feature by feature; a gene whose channels land in
+    different modules joins the one of its larger |kME| (counted in
+    ``n_channel_conflicts``).
+
+    References
+    ----------
+    Langfelder & Horvath (2008), BMC Bioinformatics 9, 559.
+    Zhang & Horvath (2005), Stat. Appl. Genet. Mol. Biol. 4, 17.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.normal(size=(40, 1))
+    >>> X = np.hstack([z + rng.normal(size=(40, 30)), rng.normal(size=(40, 30))])
+    >>> model = WgcnaNetworkModel(power=6, min_module_size=10).fit(X)  # doctest: +SKIP
+    >>> model.transform(X).shape  # doctest: +SKIP
+    (40, 1)
+    """
+
+    def __init__(
+        self,
+        power=None,
+        *,
+        network_type="unsigned",
+        tom_type="unsigned",
+        min_module_size=20,
+        merge_cut_height=0.15,
+        deep_split=2,
+        max_block_size=5000,
+        edge_threshold=0.02,
+        max_edges_per_gene=10,
+        n_threads=1,
+        timeout_seconds=None,
+        random_state=0,
+        rscript=None,
+    ):
+        self.power = power
+        self.network_type = network_type
+        self.tom_type = tom_type
+        self.min_module_size = min_module_size
+        self.merge_cut_height = merge_cut_height
+        self.deep_split = deep_split
+        self.max_block_size = max_block_size
+        self.edge_threshold = edge_threshold
+        self.max_edges_per_gene = max_edges_per_gene
+        self.n_threads = n_threads
+        self.timeout_seconds = timeout_seconds
+        self.random_state = random_state
+        self.rscript = rscript
+
+    # ------------------------------------------------------------ params
+    def _validate_params(self) -> None:
+        checks = [
+            ("power", self.power is None or (_is_int(self.power) and self.power >= 1),
+             "None or an integer >= 1"),
+            ("network_type", self.network_type in NETWORK_TYPES, f"one of {NETWORK_TYPES}"),
+            ("tom_type", self.tom_type in TOM_TYPES, f"one of {TOM_TYPES}"),
+            ("min_module_size", _is_int(self.min_module_size) and self.min_module_size >= 2,
+             "an integer >= 2"),
+            ("merge_cut_height",
+             _is_real(self.merge_cut_height) and 0 <= self.merge_cut_height <= 2,
+             "a number in [0, 2]"),
+            ("deep_split", _is_int(self.deep_split) and 0 <= self.deep_split <= 4,
+             "an integer in 0..4"),
+            ("max_block_size", _is_int(self.max_block_size) and self.max_block_size >= 2,
+             "an integer >= 2"),
+            ("edge_threshold", _is_real(self.edge_threshold) and 0 <= self.edge_threshold <= 1,
+             "a number in [0, 1]"),
+            ("max_edges_per_gene",
+             _is_int(self.max_edges_per_gene) and self.max_edges_per_gene >= 0,
+             "an integer >= 0"),
+            ("n_threads", _is_int(self.n_threads) and (self.n_threads >= 1 or self.n_threads == -1),
+             "an integer >= 1 or -1"),
+            ("timeout_seconds", self.timeout_seconds is None
+             or (_is_real(self.timeout_seconds) and self.timeout_seconds > 0),
+             "None or a number > 0"),
+        ]
+        for name, ok, expected in checks:
+            if not ok:
+                raise ValueError(f"{name} must be {expected}, got {getattr(self, name)!r}")
+
+    def _r_params(self) -> dict:
+        if _is_int(self.random_state):
+            seed = int(self.random_state) % (2**31 - 1)
+        else:
+            seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        threads = (os.cpu_count() or 1) if self.n_threads == -1 else self.n_threads
+        return {
+            "power": None if self.power is None else int(self.power),
+            "network_type": self.network_type,
+            "tom_type": self.tom_type,
+            "min_module_size": int(self.min_module_size),
+            "merge_cut_height": float(self.merge_cut_height),
+            "deep_split": int(self.deep_split),
+            "max_block_size": int(self.max_block_size),
+            "edge_threshold": float(self.edge_threshold),
+            "max_edges_per_gene": int(self.max_edges_per_gene),
+            "n_threads": int(threads),
+            "random_seed": seed,
+            "r_squared_cut": R_SQUARED_CUT,
+            "fallback_power": FALLBACK_POWER[self.network_type],
+        }
+
+    # --------------------------------------------------------------- fit
+    def _run(self, X: np.ndarray) -> tuple[WgcnaRun, dict]:
+        params = self._r_params()
+        run = run_wgcna_script(X, params, rscript=self.rscript, timeout=self.timeout_seconds)
+        return run, params
+
+    def _fit_network(self, Z: np.ndarray, features: pd.DataFrame):
+        """WGCNA's thresholded TOM edges over the columns of ``Z``.
+
+        :meth:`fit` keeps the whole run (modules and eigengenes come from
+        WGCNA); this hook serves callers that want the edges only. Blockwise
+        runs return no edges.
+        """
+        run, _ = self._run(np.asarray(Z, dtype=np.float64))
+        if run.edges is None:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, np.zeros(0, np.float32)
+        return run.edges
+
+    def fit(self, X, y=None):
+        """Run WGCNA on ``X`` (samples x features) and store its modules.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Column names (a DataFrame's columns) name the features;
+            ``<gene>::switch`` / ``<gene>::abundance`` columns are multiplex.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        WgcnaUnavailableError, WgcnaError, WgcnaTimeoutError
+            No R / WGCNA; R stopped with an error; R ran past ``timeout_seconds``.
+        """
+        self._validate_params()
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=MIN_SAMPLES)
+        features = feature_table(self._input_names(X.shape[1]))
+        run, params = self._run(X)
+        if run.labels.shape != (X.shape[1],):
+            raise RuntimeError(f"WGCNA returned {run.labels.size} labels for {X.shape[1]} features")
+        # WGCNA labels 1..K (0 = grey) -> 0..K-1, with eigengene column k for label k
+        ids = np.unique(run.labels[run.labels > 0])
+        me = np.column_stack([run.eigengenes[f"ME{i}"].to_numpy(np.float64) for i in ids]) \
+            if ids.size else np.zeros((X.shape[0], 0))
+        dense = np.where(run.labels > 0, np.searchsorted(ids, run.labels), -1)
+        genes, node_of = gene_index(features)
+        gene_labels, feature_labels, old_to_new = gene_modules_from_features(
+            X, me, dense, node_of, genes.size
+        )
+        kept = np.flatnonzero(old_to_new >= 0)
+        eig = np.zeros((X.shape[0], int(old_to_new.max(initial=-1)) + 1))
+        eig[:, old_to_new[kept]] = me[:, kept]
+        self.wgcna_eigengenes_ = pd.DataFrame(
+            eig, index=index, columns=[module_name(k) for k in range(eig.shape[1])]
+        )
+        moved = (dense >= 0) & (feature_labels < 0) & (gene_labels[node_of] >= 0)
+        self.calibration_ = self._calibration(run, params, int(moved.sum()))
+        if run.edges is None:
+            rows = cols = np.zeros(0, np.int64)
+            weights = np.zeros(0, np.float32)
+        else:
+            rows, cols, weights = run.edges
+        Z, self.mean_, self.scale_ = standardize(X)
+        self._set_results(Z, features, genes, gene_labels, feature_labels, rows, cols, weights)
+        return self
+
+    def _calibration(self, run: WgcnaRun, params: dict, n_moved: int) -> dict:
+        info = run.info
+        calibration = {
+            "power": info["power"],
+            "power_source": info["power_source"],
+            "power_estimate_wgcna": info["power_estimate_wgcna"],
+            "fit_r2": info["fit_r2"],
+            "fit_slope": info["fit_slope"],
+            "mean_connectivity": info["mean_connectivity"],
+            "r_squared_cut": R_SQUARED_CUT,
+            "soft_threshold_table": run.soft_threshold.to_dict(orient="list"),
+            "network_type": self.network_type,
+            "tom_type": self.tom_type,
+            "n_blocks": int(info["n_blocks"]),
+            "block_sizes": [int(b) for b in info["block_sizes"]],
+            "blockwise": int(info["n_blocks"]) > 1,
+            "n_excluded_features": int(info["n_excluded_features"]),
+            "n_channel_conflicts": n_moved,
+            "edge_threshold": float(self.edge_threshold),
+            "max_edges_per_gene": int(self.max_edges_per_gene),
+            "random_seed": params["random_seed"],
+            "r_version": info["r_version"],
+            "wgcna_version": info["wgcna_version"],
+            # R's warnings of a successful run (e.g. a merge step it skipped)
+            "r_messages": run.stderr.strip()[-2000:],
+        }
+        if run.edges is None:
+            calibration["edges_note"] = (
+                f"edges_ is empty: WGCNA ran blockwise ({info['n_blocks']} blocks, "
+                f"max_block_size={self.max_block_size}); the TOM over all features is never "
+                "formed. Raise max_block_size above the number of features to get edges."
+            )
+        return calibration
