@@ -2,6 +2,15 @@
 
 from . import metrics
 from ._presets import PRESETS, list_presets
+from ._runner import compare_backends, run_benchmark
 from ._synthetic import SyntheticDataset, make_isoform_dataset
 
-__all__ = ["PRESETS", "SyntheticDataset", "list_presets", "make_isoform_dataset", "metrics"]
+__all__ = [
+    "PRESETS",
+    "SyntheticDataset",
+    "compare_backends",
+    "list_presets",
+    "make_isoform_dataset",
+    "metrics",
+    "run_benchmark",
+]

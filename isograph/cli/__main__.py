@@ -1,0 +1,5 @@
+"""``python -m isograph.cli``."""
+
+from . import main
+
+raise SystemExit(main())

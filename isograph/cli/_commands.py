@@ -1,0 +1,225 @@
+"""The subcommands: fit, simulate, compare, benchmark (thin shells over the library)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from .._result import atomic_directory, to_jsonable
+from ._config import CliError, as_list, backend_params, load_config
+from ._report import comparison_table, summarize, summary_markdown, write_benchmark_report
+
+#: Where ``isograph simulate`` puts the planted truth inside a dataset folder.
+TRUTH_DIR = "truth"
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def check_output_dir(path, *, overwrite: bool, marker: str, what: str) -> Path:
+    """Refuse an output folder that would lose data.
+
+    A missing or empty folder is fine. A non-empty one needs ``overwrite`` and
+    must hold ``marker`` (the file that shows it is an earlier ``what``), so
+    ``--overwrite`` never deletes an unrelated folder.
+    """
+    path = Path(path)
+    if not path.exists():
+        return path
+    if not path.is_dir():
+        raise CliError(f"--output-dir {str(path)!r} exists and is not a directory")
+    if not any(path.iterdir()):
+        return path
+    if not overwrite:
+        raise CliError(f"--output-dir {str(path)!r} exists and is not empty; "
+                       "pass --overwrite to replace it")
+    if not (path / marker).is_file():
+        raise CliError(f"--output-dir {str(path)!r} is not empty and holds no {marker}, so it "
+                       f"is not {what}; --overwrite only replaces {what}")
+    return path
+
+
+def check_backend(name: str, params: dict) -> None:
+    """Fail early, in one line, on an unknown or unavailable backend or parameter."""
+    from ..models._registry import make_backend
+
+    try:
+        make_backend(name, **params)
+    except ImportError as exc:
+        raise CliError(f"backend {name!r} is not available in this installation: {exc}") from None
+
+
+def read_truth(dataset_path) -> pd.DataFrame | None:
+    """The planted truth (genes table) that ``isograph simulate`` stored, if any."""
+    file = Path(dataset_path) / TRUTH_DIR / "genes.parquet"
+    return pd.read_parquet(file) if file.is_file() else None
+
+
+@contextmanager
+def dask_context(address):
+    """Route joblib through a Dask cluster at ``address`` (no-op when ``None``)."""
+    if address is None:
+        yield
+        return
+    import joblib
+
+    try:
+        from distributed import Client
+    except ImportError:
+        raise CliError("dask_scheduler needs dask.distributed: "
+                       "pip install 'isograph[dask]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise CliError(f"cannot connect to the Dask scheduler at {address!r}: {exc}") from None
+    # n_jobs=None (the configs' default) then means every thread of the cluster
+    with client, joblib.parallel_config(backend="dask", n_jobs=-1):
+        yield
+
+
+def _read_dataset(path):
+    from ..data import read_dataset
+
+    return read_dataset(path)
+
+
+# ------------------------------------------------------------------------- fit
+def run_fit(args, overrides) -> int:
+    """``isograph fit``: one backend on one dataset folder; writes the artifacts."""
+    from .._workflow import fit_dataset
+
+    check_output_dir(args.output_dir, overwrite=args.overwrite, marker="fit_config.json",
+                     what="an isograph fit output")
+    cli_overrides = [f"backend={args.backend}"] if args.backend else []
+    cfg = load_config("fit", cli_overrides + list(overrides))
+    backend = cfg["backend"]
+    params = backend_params(cfg, backend)
+    check_backend(backend, params)
+    data = _read_dataset(args.dataset_path)
+    result = fit_dataset(data, backend, covariates=cfg["covariates"], channels=cfg["channels"],
+                         traits=cfg["traits"], validate=cfg["validate"], **params)
+    from ..models._registry import BACKEND_NAMES
+
+    used = {k: v for k, v in cfg.items() if k not in BACKEND_NAMES or k == backend}
+    result.config["cli"] = {"command": "fit", "dataset_path": str(args.dataset_path),
+                            "overrides": list(overrides), "config": used}
+    result.save(args.output_dir, overwrite=args.overwrite)
+    modules = result.modules
+    n_assigned = int(modules.loc[modules["module_id"] >= 0, "gene_id"].nunique())
+    _emit(f"{backend}: {result.model.n_modules_} modules, {n_assigned} of "
+          f"{modules['gene_id'].nunique()} genes assigned, {len(result.edges)} edges; "
+          f"wrote {args.output_dir}")
+    return 0
+
+
+# -------------------------------------------------------------------- simulate
+def run_simulate(args, overrides) -> int:
+    """``isograph simulate``: a synthetic dataset folder with its truth."""
+    from ..benchmark import make_isoform_dataset
+    from ..data import write_dataset
+
+    cli_overrides = [f"preset={args.preset}"] if args.preset else []
+    cfg = load_config("simulate", cli_overrides + list(overrides))
+    check_output_dir(args.output_dir, overwrite=args.overwrite, marker="manifest.json",
+                     what="a dataset folder")
+    generator = {k: v for k, v in (cfg["generator"] or {}).items() if v is not None}
+    ds = make_isoform_dataset(cfg["preset"], random_state=cfg["random_state"], **generator)
+    with atomic_directory(args.output_dir, overwrite=args.overwrite) as tmp:
+        write_dataset(ds.data, tmp)
+        truth = tmp / TRUTH_DIR
+        truth.mkdir()
+        ds.genes.to_parquet(truth / "genes.parquet")
+        latents = ds.module_latents.copy()
+        latents.columns = [str(c) for c in latents.columns]
+        latents.to_parquet(truth / "module_latents.parquet")
+        (truth / "params.json").write_text(json.dumps(to_jsonable(ds.params), indent=2))
+    sizes = ds.params["module_sizes"]
+    _emit(f"{cfg['preset']}: {ds.data.n_samples} samples, {len(ds.genes)} genes, "
+          f"{ds.data.transcript_counts.shape[1]} transcripts, {len(sizes)} planted modules "
+          f"(sizes {sizes}); wrote {args.output_dir}")
+    return 0
+
+
+# --------------------------------------------------------------------- compare
+def run_compare(args, overrides) -> int:
+    """``isograph compare``: several backends on one dataset, printed side by side."""
+    from ..benchmark._runner import compare_backends
+
+    cli_overrides = [f"backend=[{args.backends}]"] if args.backends else []
+    cfg = load_config("compare", cli_overrides + list(overrides))
+    backends = as_list(cfg["backend"], "backend")
+    params = {name: backend_params(cfg, name) for name in backends}
+    for name in backends:
+        check_backend(name, params[name])
+    if args.output_dir is not None:
+        check_output_dir(args.output_dir, overwrite=args.overwrite, marker="comparison.json",
+                         what="an isograph compare output")
+    data = _read_dataset(args.dataset_path)
+    truth = read_truth(args.dataset_path)
+    with dask_context(cfg["dask_scheduler"]):
+        table, results = compare_backends(
+            data, backends, truth=truth, n_jobs=cfg["n_jobs"], backend_params=params,
+            covariates=cfg["covariates"], channels=cfg["channels"], traits=cfg["traits"])
+    _emit(comparison_table(table))
+    if args.output_dir is not None:
+        with atomic_directory(args.output_dir, overwrite=args.overwrite) as tmp:
+            for name, result in results.items():
+                result.save(tmp / name)
+            report = {"config": cfg, "dataset_path": str(args.dataset_path),
+                      "scored_against_truth": truth is not None,
+                      "results": table.to_dict(orient="records")}
+            (tmp / "comparison.json").write_text(json.dumps(to_jsonable(report), indent=2))
+            (tmp / "comparison.md").write_text(comparison_table(table))
+        _emit(f"wrote {args.output_dir}")
+    return _failures(table, "compare")
+
+
+def _failures(table: pd.DataFrame, command: str) -> int:
+    failed = table[table["status"] != "ok"]
+    if len(failed):
+        first = failed.iloc[0]
+        sys.stderr.write(f"isograph {command}: error: {len(failed)} of {len(table)} runs "
+                         f"failed; first ({first['backend']}): {first['error']}\n")
+        return 1
+    return 0
+
+
+# ------------------------------------------------------------------- benchmark
+def run_benchmark_command(args, overrides) -> int:
+    """``isograph benchmark``: suites x backends x seeds; report JSON, markdown, figure."""
+    import warnings
+
+    from sklearn.exceptions import FitFailedWarning
+
+    from ..benchmark._runner import run_benchmark
+
+    cfg = load_config(args.config_name, list(overrides))
+    missing = [k for k in ("suite", "backend", "seeds", "output_dir") if k not in cfg]
+    if missing:
+        raise CliError(f"config {args.config_name!r} is not a benchmark config "
+                       f"(it lacks {missing})")
+    output_dir = args.output_dir if args.output_dir is not None else cfg["output_dir"]
+    check_output_dir(output_dir, overwrite=args.overwrite, marker="benchmark.json",
+                     what="an isograph benchmark output")
+    suites = as_list(cfg["suite"], "suite")
+    backends = as_list(cfg["backend"], "backend")
+    params = {name: backend_params(cfg, name) for name in backends}
+    for name in backends:
+        check_backend(name, params[name])
+    with dask_context(cfg["dask_scheduler"]), warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)  # reported below, in one line
+        runs = run_benchmark(suites, backends, cfg["seeds"], n_jobs=cfg["n_jobs"],
+                             backend_params=params, covariates=cfg["covariates"],
+                             channels=cfg["channels"], verbose=cfg["verbose"])
+    cfg = dict(cfg, output_dir=str(output_dir), config_name=args.config_name)
+    with atomic_directory(output_dir, overwrite=args.overwrite) as tmp:
+        files = write_benchmark_report(tmp, runs, cfg)
+    _emit(summary_markdown(summarize(runs)))
+    _emit(f"wrote {', '.join(str(Path(output_dir) / f.name) for f in files.values())}")
+    return _failures(runs, "benchmark")

@@ -1,0 +1,1 @@
+"""Hydra configuration tree of the ``isograph`` command line (package data)."""
