@@ -5,5 +5,22 @@ __version__ = "0.1.0"
 from ._result import FitResult  # noqa: E402
 from ._workflow import fit_dataset  # noqa: E402
 from .data import IsoformData  # noqa: E402
+from .models import (  # noqa: E402
+    BaselineNetworkModel,
+    GraphNetworkModel,
+    LatentNetworkModel,
+    VaeNetworkModel,
+    WgcnaNetworkModel,
+)
 
-__all__ = ["FitResult", "IsoformData", "__version__", "fit_dataset"]
+__all__ = [
+    "BaselineNetworkModel",
+    "FitResult",
+    "GraphNetworkModel",
+    "IsoformData",
+    "LatentNetworkModel",
+    "VaeNetworkModel",
+    "WgcnaNetworkModel",
+    "__version__",
+    "fit_dataset",
+]

@@ -20,6 +20,7 @@ from ._eigengenes import fit_eigengene_loadings
 from ._fdr import bh_adjust, bh_weight_threshold, correlation_pvalue
 from ._modules import COMMUNITY_METHODS, collapse_edges, detect_modules
 from ._roles import ROLES, gene_roles
+from ._stability import StabilityResult, stability_selection
 from ._traits import trait_associations
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "PLAIN",
     "ROLES",
     "SWITCH",
+    "StabilityResult",
     "bh_adjust",
     "bh_weight_threshold",
     "channel_thresholds",
@@ -42,6 +44,7 @@ __all__ = [
     "gene_roles",
     "is_multiplex",
     "low_rank_precision_blocks",
+    "stability_selection",
     "standardize",
     "threshold_edges",
     "trait_associations",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
+from sklearn.utils import check_random_state
 
 COMMUNITY_METHODS = ("leiden", "components")
 
@@ -62,8 +63,10 @@ def detect_modules(
         Edge list; |weights| are used.
     method : {"leiden", "components"}
         ``"components"``: connected components. ``"leiden"``: Leiden communities
-        (modularity with ``resolution``) run inside each component, so a few
-        bridge edges cannot fuse two dense modules into one.
+        (modularity with ``resolution``) of the whole graph; a community never
+        spans two components. (Modularity is measured against the whole graph:
+        run inside one component, where keeping the component whole always
+        scores 0, it splits any isolated dense module in two.)
     min_module_size : int
         Smaller communities (and isolated nodes) are labelled ``-1``.
     resolution : float
@@ -85,37 +88,34 @@ def detect_modules(
     w = np.abs(np.asarray(weights, dtype=np.float64))
     adj = sparse.coo_matrix((w, (rows, cols)), shape=(n_nodes, n_nodes)).tocsr()
     adj = adj + adj.T
-    _, comp = connected_components(adj, directed=False)
     if method == "components" or len(rows) == 0:
+        _, comp = connected_components(adj, directed=False)
         return _relabel_by_size(comp, min_module_size)
-    return _relabel_by_size(_leiden(adj, comp, resolution, random_state), min_module_size)
+    return _relabel_by_size(_leiden(adj, resolution, random_state), min_module_size)
 
 
-def _leiden(adj: sparse.csr_matrix, comp: np.ndarray, resolution: float, seed) -> np.ndarray:
+def _leiden_seed(random_state) -> int:
+    """An int seed for leidenalg from anything sklearn accepts as random_state."""
+    if random_state is None:
+        return 0
+    if isinstance(random_state, (int, np.integer)):
+        return int(random_state) % (2**31)
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
+def _leiden(adj: sparse.csr_matrix, resolution: float, random_state) -> np.ndarray:
+    """Leiden communities of the whole graph (they are connected, so never span components)."""
     import igraph as ig
     import leidenalg
 
-    labels = np.full(adj.shape[0], -1, dtype=np.int64)
-    next_id = 0
-    order = np.argsort(comp, kind="stable")
-    bounds = np.flatnonzero(np.r_[True, comp[order][1:] != comp[order][:-1], True])
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        nodes = order[lo:hi]
-        if nodes.size < 3:
-            labels[nodes] = next_id
-            next_id += 1
-            continue
-        sub = sparse.triu(adj[nodes][:, nodes], k=1).tocoo()
-        graph = ig.Graph(n=nodes.size, edges=np.column_stack([sub.row, sub.col]).tolist())
-        part = leidenalg.find_partition(
-            graph,
-            leidenalg.RBConfigurationVertexPartition,
-            weights=sub.data.tolist(),
-            resolution_parameter=resolution,
-            seed=0 if seed is None else int(seed) % (2**31),
-            n_iterations=-1,
-        )
-        membership = np.asarray(part.membership, dtype=np.int64)
-        labels[nodes] = membership + next_id
-        next_id += int(membership.max()) + 1
-    return labels
+    sub = sparse.triu(adj, k=1).tocoo()
+    graph = ig.Graph(n=adj.shape[0], edges=np.column_stack([sub.row, sub.col]).tolist())
+    part = leidenalg.find_partition(
+        graph,
+        leidenalg.RBConfigurationVertexPartition,
+        weights=sub.data.tolist(),
+        resolution_parameter=resolution,
+        seed=_leiden_seed(random_state),
+        n_iterations=-1,
+    )
+    return np.asarray(part.membership, dtype=np.int64)

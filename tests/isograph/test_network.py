@@ -136,6 +136,16 @@ def test_leiden_splits_modules_joined_by_a_bridge():
     assert len(set(leid)) == 2
 
 
+def test_leiden_accepts_any_sklearn_random_state():
+    X, truth, _ = planted()
+    Z, _, _ = standardize(X)
+    rows, cols, w = threshold_edges(correlation_block(Z), Z.shape[1], 0.45)
+    a = detect_modules(Z.shape[1], rows, cols, w, random_state=np.random.RandomState(0))
+    b = detect_modules(Z.shape[1], rows, cols, w, random_state=np.random.RandomState(0))
+    np.testing.assert_array_equal(a, b)
+    assert len(set(a[truth >= 0])) == 3
+
+
 def test_collapse_keeps_strongest_and_drops_within_gene():
     node_of = np.array([0, 0, 1, 1])
     rows, cols, w = collapse_edges(np.array([0, 0, 1, 1]), np.array([1, 2, 3, 2]),

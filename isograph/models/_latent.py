@@ -1,0 +1,315 @@
+"""Latent backend: factor-analysis denoising -> model correlations -> edges -> modules."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+
+from ..network import ABUNDANCE, SWITCH, low_rank_precision_blocks
+from ._base import BaseNetworkModel
+from ._edge_rules import check_edge_rule, select_edges
+from ._factor import (
+    FactorModel,
+    candidate_components,
+    cross_validate_components,
+    factor_scores,
+    fit_factor_analysis,
+)
+
+EDGE_WEIGHTS = ("correlation", "partial")
+
+
+def factor_correlation_block(model: FactorModel):
+    """Row blocks of the model correlation of the common part, ``W^T W / sqrt(d_i d_j)``.
+
+    ``d = diag(W^T W) + psi`` is the model variance, so the entries are the
+    correlations implied by the fitted factor model with the unique noise
+    removed from the numerator (the "denoised" correlation).
+    """
+    Wt = np.ascontiguousarray(model.components.T, dtype=np.float32)
+    d = np.sum(model.components**2, axis=0) + model.noise_variance
+    inv_sqrt = (1.0 / np.sqrt(d)).astype(np.float32)
+
+    def block(start: int, stop: int) -> np.ndarray:
+        out = Wt[start:stop] @ Wt.T
+        out *= inv_sqrt[start:stop, None]
+        out *= inv_sqrt[None, :]
+        idx = np.arange(start, stop)
+        out[idx - start, idx] = 1.0
+        return out
+
+    return block
+
+
+def factor_partial_block(model: FactorModel):
+    """Row blocks of the partial correlations of the factor model covariance.
+
+    The precision is ``Psi^-1 - U U^T`` with ``U = Psi^-1 W^T L^-T``,
+    ``L L^T = I + W Psi^-1 W^T`` (Woodbury).
+    """
+    w_psi, chol = model.woodbury()
+    U = np.linalg.solve(chol, w_psi).T
+    block, _ = low_rank_precision_blocks(1.0 / model.noise_variance, U)
+    return block
+
+
+class LatentNetworkModel(BaseNetworkModel):
+    """Gene modules from a factor-analysis model of the features.
+
+    A factor model ``x = f W + e`` (``k`` shared factors, independent noise of
+    variance ``psi`` per feature) is fitted to the standardized features; its
+    covariance ``W^T W + diag(psi)`` is used only through its
+    low-rank-plus-diagonal structure, so nothing ``p x p`` is formed and
+    6,000+ features fit in memory. Edges are pairs whose model-implied
+    association passes ``alpha`` or an FDR rule; the modules are communities
+    of that graph.
+
+    Parameters
+    ----------
+    n_components : int or "auto", default="auto"
+        Number of factors. ``"auto"`` picks it by ``cv``-fold cross-validated
+        held-out log-likelihood over ``n_components_grid``; in multiplex runs
+        each channel (switch, abundance) is cross-validated on its own and the
+        joint model gets the sum of the two choices, enough for the union of
+        the channels' factor spaces. Held-out likelihood on few samples tends to
+        under-count the factors of small modules, while surplus factors leave
+        the model correlations of module genes unchanged, so erring upwards is
+        the safe side for module finding.
+    edge_weight : {"correlation", "partial"}, default="correlation"
+        ``"correlation"``: the correlation implied by the fitted model,
+        ``(W^T W)_ij / sqrt(d_i d_j)``: the noise-free (denoised) co-variation.
+        Genes loading on the same factor are strongly linked whatever the
+        module size. ``"partial"``: partial correlations of the model
+        covariance; within a one-factor module they shrink like
+        ``1 / module size``, so they suit small modules and direct links.
+        Their null distribution is a mixture (near zero for genes off every
+        factor), so the empirical-null FDR rule tends to attach background
+        genes; prefer ``alpha`` with this weight.
+    alpha : float, optional
+        Keep pairs with ``|weight| >= alpha`` (takes precedence over ``fdr``).
+    fdr : float, default=0.05
+        Otherwise Benjamini–Hochberg at this level, per feature (each feature's
+        ``p - 1`` pairs; an edge needs both endpoints), with Fisher-z p-values:
+        for ``"correlation"`` as for a sample correlation of ``n_samples``
+        (conservative: the model correlation of two unrelated features varies
+        less than their sample correlation); for ``"partial"`` with an
+        empirical null (see :class:`BaselineNetworkModel`).
+    fdr_scope : {"feature", "pairs"}, default="feature"
+        ``"pairs"``: one Benjamini–Hochberg over all ``p (p - 1) / 2`` pairs.
+        That admits false edges in proportion to the true ones, which can join
+        the background genes into one large spurious module; ``"feature"``
+        tests each feature's pairs separately and keeps an edge when both of
+        its features select it (neighbourhood selection's AND rule).
+    n_components_grid : sequence of int, optional
+        Candidates for ``"auto"`` (default ``0, 1, 2, 3, 4, 6, 8, ..., 64``,
+        limited to fewer than the training samples). Tried in increasing
+        order, stopping after two candidates without improvement.
+    cv : int, default=3
+        Folds for ``"auto"`` and for the reported held-out log-likelihood.
+    tol : float, default=1e-2
+        Convergence: log-likelihood gain per sample per iteration.
+    max_iter : int, default=1000
+    min_module_size : int, default=5
+    community : {"leiden", "components"}, default="leiden"
+    resolution : float, default=1.0
+    random_state : int or None, default=None
+        Seed of the cross-validation folds and the community detection
+        (``None`` = 0, so fits are reproducible).
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        Loadings ``W`` of the fitted factor model (standardized features).
+    noise_variance_ : ndarray of shape (n_features,)
+    n_components_ : int
+    n_iter_ : int
+        Iterations of the final factor-analysis fit (1 for ``n_components_=0``,
+        which is closed form).
+    labels_, modules_, edges_, n_modules_, loadings_, module_gene_roles_
+        See :class:`~isograph.models._base.BaseNetworkModel`.
+    calibration_ : dict
+        ``n_components``, ``n_components_selection`` (``"fixed"``/``"cv"``),
+        ``n_components_per_channel``, ``cv_loglik`` (candidate -> held-out
+        log-likelihood per sample, per channel), ``heldout_loglik`` (joint model),
+        ``reconstruction_rmse`` (standardized features vs their posterior-mean
+        reconstruction), ``mean_noise_variance``, ``n_iter``, ``converged``,
+        the edge rule entries and the graph summary.
+
+    See Also
+    --------
+    BaselineNetworkModel : Shrinkage partial correlations.
+    GraphNetworkModel : Graph-smoothed features, then this model.
+
+    Notes
+    -----
+    The fit is scikit-learn's SVD-based maximum-likelihood algorithm for
+    factor analysis (same parametrization as
+    :class:`sklearn.decomposition.FactorAnalysis`) with each iteration done on
+    the ``n x n`` Gram matrix, ``O(n^2 p)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.normal(size=(80, 1))
+    >>> X = np.hstack([z + 0.5 * rng.normal(size=(80, 6)), rng.normal(size=(80, 6))])
+    >>> model = LatentNetworkModel(min_module_size=3).fit(X)
+    >>> model.labels_
+    array([ 0,  0,  0,  0,  0,  0, -1, -1, -1, -1, -1, -1])
+    """
+
+    def __init__(
+        self,
+        n_components="auto",
+        *,
+        edge_weight="correlation",
+        alpha=None,
+        fdr=0.05,
+        fdr_scope="feature",
+        n_components_grid=None,
+        cv=3,
+        tol=1e-2,
+        max_iter=1000,
+        min_module_size=5,
+        community="leiden",
+        resolution=1.0,
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.edge_weight = edge_weight
+        self.alpha = alpha
+        self.fdr = fdr
+        self.fdr_scope = fdr_scope
+        self.n_components_grid = n_components_grid
+        self.cv = cv
+        self.tol = tol
+        self.max_iter = max_iter
+        self.min_module_size = min_module_size
+        self.community = community
+        self.resolution = resolution
+        self.random_state = random_state
+
+    # ------------------------------------------------------------ checks
+    def _validate_params(self) -> None:
+        check_latent_params(self)
+
+    # --------------------------------------------------------------- fit
+    def _fit_network(self, Z: np.ndarray, features: pd.DataFrame):
+        return self._fit_latent(Z, features)
+
+    def _fit_latent(self, Z: np.ndarray, features: pd.DataFrame):
+        """Factor model, edge weights and edges for standardized ``Z``."""
+        Z = np.asarray(Z, dtype=np.float64)
+        n, p = Z.shape
+        seed = 0 if self.random_state is None else self.random_state
+        k, selection, per_channel, cv_scores = self._choose_components(Z, features, seed)
+        model = fit_factor_analysis(Z, k, tol=self.tol, max_iter=self.max_iter)
+        self.components_ = model.components
+        self.noise_variance_ = model.noise_variance
+        self.n_components_ = model.n_components
+        self.n_iter_ = int(model.n_iter)
+        heldout = cv_scores.get("joint", cv_scores.get("all", {})).get(k)
+        if heldout is None and n >= 2 * self.cv:
+            heldout = self._heldout(Z, k, seed)
+        recon = factor_scores(model, Z) @ model.components + model.mean
+        self.calibration_.update(
+            n_components=int(k),
+            n_components_selection=selection,
+            n_components_per_channel=per_channel,
+            cv_loglik={ch: {int(c): float(s) for c, s in sc.items()}
+                       for ch, sc in cv_scores.items()},
+            heldout_loglik=None if heldout is None else float(heldout),
+            reconstruction_rmse=float(np.sqrt(np.mean((Z - recon) ** 2))),
+            mean_noise_variance=float(np.mean(model.noise_variance)),
+            n_iter=int(model.n_iter),
+            converged=bool(model.converged),
+            edge_weight=self.edge_weight,
+        )
+        empty = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if k == 0 or p < 2:
+            self.calibration_.update(edge_rule="none: no factors", edge_threshold=None)
+            return empty
+        if self.edge_weight == "correlation":
+            block, n_effective = factor_correlation_block(model), float(n)
+        else:
+            block, n_effective = factor_partial_block(model), None
+        return select_edges(
+            block, p, alpha=self.alpha, fdr=self.fdr, n_effective=n_effective,
+            calibration=self.calibration_, scope=self.fdr_scope,
+        )
+
+    def _choose_components(self, Z, features, seed):
+        """``k``, how it was chosen, the per-channel choices and the CV scores."""
+        n, p = Z.shape
+        if self.n_components != "auto":
+            k = int(self.n_components)
+            if k > min(n, p):
+                raise ValueError(
+                    f"n_components={k} exceeds min(n_samples, n_features) = {min(n, p)}"
+                )
+            return k, "fixed", {}, {}
+        n_train = n - int(np.ceil(n / self.cv))
+        groups = {"all": np.arange(p)}
+        codes = features["code"].to_numpy()
+        if np.any(codes == SWITCH) and np.any(codes == ABUNDANCE):
+            groups = {"switch": np.flatnonzero(codes == SWITCH),
+                      "abundance": np.flatnonzero(codes == ABUNDANCE)}
+            rest = np.flatnonzero((codes != SWITCH) & (codes != ABUNDANCE))
+            if rest.size:
+                groups["other"] = rest
+        per_channel, scores = {}, {}
+        for name, cols in groups.items():
+            grid = candidate_components(self.n_components_grid, n_train, cols.size)
+            if len(grid) < 2 or n < 2 * self.cv:
+                per_channel[name] = min(grid) if grid else 0
+                continue
+            best, sc = cross_validate_components(
+                Z[:, cols], grid, cv=self.cv, tol=self.tol, max_iter=self.max_iter,
+                random_state=seed,
+            )
+            per_channel[name], scores[name] = best, sc
+        k = int(max(0, min(sum(per_channel.values()), n_train - 1, p)))
+        if len(groups) > 1 and k not in scores.get("joint", {}):
+            heldout = self._heldout(Z, k, seed) if n >= 2 * self.cv else None
+            if heldout is not None:
+                scores["joint"] = {k: heldout}
+        return k, "cv", {c: int(v) for c, v in per_channel.items()}, scores
+
+    def _heldout(self, Z, k, seed) -> float | None:
+        """Mean held-out log-likelihood per sample of a ``k``-factor model."""
+        n_train = Z.shape[0] - int(np.ceil(Z.shape[0] / self.cv))
+        if k >= n_train:
+            return None
+        _, sc = cross_validate_components(
+            Z, [k], cv=self.cv, tol=self.tol, max_iter=self.max_iter, random_state=seed
+        )
+        return sc[k]
+
+
+def check_latent_params(est) -> None:
+    """Validate the parameters shared by the latent and graph backends."""
+    check_edge_rule(est.alpha, est.fdr)
+    k = est.n_components
+    if not (k == "auto" or (isinstance(k, numbers.Integral) and not isinstance(k, bool)
+                            and k >= 0)):
+        raise ValueError(f"n_components must be 'auto' or an integer >= 0, got {k!r}")
+    if est.edge_weight not in EDGE_WEIGHTS:
+        raise ValueError(f"edge_weight must be one of {list(EDGE_WEIGHTS)}, got "
+                         f"{est.edge_weight!r}")
+    if est.fdr_scope not in ("feature", "pairs"):
+        raise ValueError(f"fdr_scope must be 'feature' or 'pairs', got {est.fdr_scope!r}")
+    if est.n_components_grid is not None:
+        grid = np.asarray(est.n_components_grid)
+        if grid.ndim != 1 or grid.size == 0 or not np.issubdtype(grid.dtype, np.integer) \
+                or np.any(grid < 0):
+            raise ValueError("n_components_grid must be a non-empty sequence of integers >= 0, "
+                             f"got {est.n_components_grid!r}")
+    if isinstance(est.cv, bool) or not isinstance(est.cv, numbers.Integral) or est.cv < 2:
+        raise ValueError(f"cv must be an integer >= 2, got {est.cv!r}")
+    if isinstance(est.tol, bool) or not isinstance(est.tol, numbers.Real) or not est.tol > 0:
+        raise ValueError(f"tol must be a positive number, got {est.tol!r}")
+    if isinstance(est.max_iter, bool) or not isinstance(est.max_iter, numbers.Integral) \
+            or est.max_iter < 1:
+        raise ValueError(f"max_iter must be an integer >= 1, got {est.max_iter!r}")

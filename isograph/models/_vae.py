@@ -1,0 +1,422 @@
+"""The VAE backend (the default): modules from the decoded signal of a beta-VAE."""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..network import ABUNDANCE, channel_thresholds
+from ._base import BaseNetworkModel, gene_index
+from ._vae_module import VaeModule
+from ._vae_network import (
+    calibrate_abundance_threshold,
+    channel_threshold_dict,
+    decoded_correlation_edges,
+    permute_columns,
+    reconstruction_correlation,
+    signal_test,
+)
+from ._vae_training import (
+    TrainingConfig,
+    decoded_signal,
+    evaluate,
+    fit_loop,
+    latent_mean,
+    warn_if_collapsed,
+)
+from ._vae_validation import resolve_device, torch_threads, validate_vae_params
+
+
+class VaeNetworkModel(BaseNetworkModel):
+    """Gene modules from the Pearson correlation of a beta-VAE's decoded signal.
+
+    Samples are the VAE's observations and (standardized) features its
+    dimensions. A VAE is trained for each latent dimension of the grid; the one
+    with the best validation ELBO decodes every sample, and modules come from
+    the correlation of the decoded features, restricted to features the
+    decoder reproduces better than a permutation null (so noise, which a
+    low-rank decoder would make look correlated, is left out).
+
+    The permutation null is the same VAE trained, for the selected model's
+    best number of epochs, on the data with every column shuffled; a feature
+    passes when its observed-vs-decoded correlation beats that null's
+    distribution at the Benjamini–Hochberg level ``signal_fdr``. ELBO values
+    take the reconstruction at the posterior mean (a deterministic plug-in).
+
+    Parameters
+    ----------
+    latent_dim : int or sequence of int
+        Latent dimension, or a grid to choose from by validation ELBO.
+    hidden_layer_sizes : sequence of int
+        Encoder hidden widths (the decoder mirrors them).
+    dropout : float in [0, 1)
+        Dropout after each hidden layer.
+    beta : float
+        Weight of the KL term once warmed up.
+    kl_warmup : int
+        Epochs over which the KL weight rises linearly from 0 to ``beta``.
+    max_epochs, batch_size, learning_rate, weight_decay
+        Adam on mini-batches of samples.
+    validation_fraction : float in [0, 1)
+        Samples held out for early stopping and for choosing the latent
+        dimension (0: the training loss is watched instead).
+    early_stopping : bool
+        Stop when the validation loss has not improved by ``tol`` (relative)
+        for ``n_iter_no_change`` epochs; the best epoch's weights are restored.
+    n_iter_no_change : int
+    tol : float
+    collapse_threshold : float
+        A latent dimension whose average KL is below this (nats) has collapsed;
+        a :class:`PosteriorCollapseWarning` is raised when half or more have.
+    signal_fdr : float in (0, 1) or None
+        FDR of the signal test (permutation null of the reconstruction
+        correlation). ``None`` lets every feature take part, which makes noise
+        look correlated: only for data known to be all signal.
+    alpha : float in (0, 1]
+        |decoded correlation| cut for switch–abundance pairs and plain features.
+    alpha_switch, alpha_abundance : float or None
+        Cuts for switch–switch and abundance–abundance pairs (default ``alpha``).
+    allow_abundance_abundance : bool
+        ``False`` forbids abundance–abundance edges (modules then link genes
+        through their switches or across channels only).
+    alpha_abundance_grid : sequence of float or None
+        Choose ``alpha_abundance`` as the smallest value of the grid whose
+        abundance–abundance edges merge no two modules found without them
+        (every value from one similarity pass).
+    activity_threshold, discordance_threshold : float
+        Gene-role thresholds (see :func:`isograph.network.gene_roles`).
+    min_module_size : int
+        Smaller modules are unassigned (``-1``).
+    community : {"leiden", "components"}
+    resolution : float
+        Leiden resolution.
+    device : {"auto", "cpu", "cuda"}
+        ``"auto"`` uses CUDA when available. Results are reproducible under
+        ``random_state`` on the CPU.
+    n_threads : int or None
+        CPU threads torch may use during ``fit`` (restored afterwards); ``None``
+        keeps torch's setting. On a busy machine, or for small data, 1 is often
+        fastest.
+    random_state : int, RandomState or None
+    verbose : int
+        0 is silent; otherwise a per-epoch progress bar.
+
+    Attributes
+    ----------
+    module_ : VaeModule
+        The selected, trained torch module (on the CPU).
+    latent_dim_ : int
+    history_ : DataFrame
+        Per-epoch training and validation losses of the selected model.
+    feature_signal_ : DataFrame
+        Per feature: ``reconstruction_r``, ``q_value`` of the signal test, ``signal``.
+    calibration_ : dict
+        ``elbo``, ``reconstruction``, ``kl`` (per sample, all samples, the
+        reconstruction taken at the posterior mean), ``best_epoch``,
+        ``early_stopped``, ``epochs_trained``, ``kl_per_dim``,
+        ``collapsed_dims``, ``latent_dim`` and ``latent_grid`` (validation
+        -ELBO per grid value), ``signal_test`` (null quantiles),
+        ``n_signal_features``, ``thresholds`` (per channel pair, ``None`` =
+        forbidden), ``alpha_abundance_grid`` (per grid value: edges, modules,
+        merged pairs) and ``alpha_abundance_selected``.
+    labels_, modules_, edges_, module_gene_roles_, n_modules_
+        See :class:`BaseNetworkModel`.
+
+    See Also
+    --------
+    isograph.models.save_checkpoint, isograph.models.load_checkpoint
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from isograph.models._vae import VaeNetworkModel
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.normal(size=(100, 2))
+    >>> X = np.hstack([z[:, [0]] + 0.5 * rng.normal(size=(100, 10)),
+    ...                z[:, [1]] + 0.5 * rng.normal(size=(100, 10)),
+    ...                rng.normal(size=(100, 10))])
+    >>> model = VaeNetworkModel(4, min_module_size=5, n_threads=1, random_state=0).fit(X)
+    >>> model.labels_.reshape(3, 10).tolist()[2] == [-1] * 10  # noise stays unassigned
+    True
+    >>> len(set(model.labels_[:10])), len(set(model.labels_[10:20]))
+    (1, 1)
+    """
+
+    def __init__(
+        self,
+        latent_dim: int | Sequence[int] = (8, 16, 32),
+        *,
+        hidden_layer_sizes: Sequence[int] = (128,),
+        dropout: float = 0.1,
+        beta: float = 1.0,
+        kl_warmup: int = 20,
+        max_epochs: int = 300,
+        batch_size: int = 64,
+        learning_rate: float = 1e-3,
+        weight_decay: float = 0.0,
+        validation_fraction: float = 0.1,
+        early_stopping: bool = True,
+        n_iter_no_change: int = 20,
+        tol: float = 1e-4,
+        collapse_threshold: float = 0.01,
+        signal_fdr: float | None = 0.05,
+        alpha: float = 0.7,
+        alpha_switch: float | None = None,
+        alpha_abundance: float | None = None,
+        allow_abundance_abundance: bool = True,
+        alpha_abundance_grid: Sequence[float] | None = None,
+        activity_threshold: float = 0.3,
+        discordance_threshold: float = 0.0,
+        min_module_size: int = 10,
+        community: str = "leiden",
+        resolution: float = 1.0,
+        device: str = "auto",
+        n_threads: int | None = None,
+        random_state=None,
+        verbose: int = 0,
+    ):
+        self.latent_dim = latent_dim
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.dropout = dropout
+        self.beta = beta
+        self.kl_warmup = kl_warmup
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.collapse_threshold = collapse_threshold
+        self.signal_fdr = signal_fdr
+        self.alpha = alpha
+        self.alpha_switch = alpha_switch
+        self.alpha_abundance = alpha_abundance
+        self.allow_abundance_abundance = allow_abundance_abundance
+        self.alpha_abundance_grid = alpha_abundance_grid
+        self.activity_threshold = activity_threshold
+        self.discordance_threshold = discordance_threshold
+        self.min_module_size = min_module_size
+        self.community = community
+        self.resolution = resolution
+        self.device = device
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------ params
+    def _validate_params(self) -> None:
+        validate_vae_params(self)
+
+    def _role_params(self) -> dict:
+        return {"activity_threshold": float(self.activity_threshold),
+                "discordance_threshold": float(self.discordance_threshold)}
+
+    def _latent_grid(self) -> list[int]:
+        if isinstance(self.latent_dim, numbers.Integral):
+            return [int(self.latent_dim)]
+        return sorted({int(d) for d in self.latent_dim})
+
+    def _config(self) -> TrainingConfig:
+        return TrainingConfig(
+            max_epochs=int(self.max_epochs), batch_size=int(self.batch_size),
+            learning_rate=float(self.learning_rate), weight_decay=float(self.weight_decay),
+            beta=float(self.beta), kl_warmup=int(self.kl_warmup),
+            early_stopping=bool(self.early_stopping),
+            n_iter_no_change=int(self.n_iter_no_change), tol=float(self.tol))
+
+    # --------------------------------------------------------- training
+    def _train(self, X_train, X_val, n_latent, seed, device, *, max_epochs=None,
+               config=None, label="VAE"):
+        """Build a module under ``seed`` and train it; returns ``(module, result)``."""
+        config = config or self._config()
+        cuda = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(seed)  # seeds the CUDA generators as well
+            module = VaeModule(X_train.shape[1], n_latent, tuple(self.hidden_layer_sizes),
+                               float(self.dropout)).to(device)
+            generator = torch.Generator().manual_seed(seed)
+            result = fit_loop(module, X_train, X_val, config, generator=generator,
+                              max_epochs=max_epochs, verbose=self.verbose,
+                              description=f"{label} d={n_latent}")
+        return module, result
+
+    def _fit_network(self, Z, features):
+        with torch_threads(self.n_threads):
+            return self._fit_vae_network(Z, features)
+
+    def _fit_vae_network(self, Z, features):
+        device = resolve_device(self.device)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        rng = np.random.default_rng(seed)
+        n = Z.shape[0]
+        n_val = int(np.ceil(self.validation_fraction * n)) if self.validation_fraction > 0 else 0
+        n_val = min(n_val, n - 2)
+        order = rng.permutation(n)
+        train_idx, val_idx = np.sort(order[n_val:]), np.sort(order[:n_val])
+        Z_all = torch.from_numpy(np.ascontiguousarray(Z, dtype=np.float32)).to(device)
+        X_train = Z_all[torch.from_numpy(train_idx).to(device)]
+        X_val = Z_all[torch.from_numpy(val_idx).to(device)] if n_val > 0 else None
+
+        # 1. one VAE per latent dimension; the best validation ELBO wins
+        grid_scores, best = [], None
+        for d in self._latent_grid():
+            module, result = self._train(X_train, X_val, d, seed, device)
+            held = evaluate(module, X_val if X_val is not None else X_train)
+            score = -float(held.elbo)
+            grid_scores.append({"latent_dim": d, "validation_neg_elbo": score,
+                                "best_epoch": result.best_epoch})
+            if best is None or score < best[0]:
+                best = (score, d, module, result)
+        _, d, module, result = best
+        terms = evaluate(module, Z_all)
+        kl_per_dim = terms.kl_per_dim.cpu().numpy().astype(np.float64)
+        collapsed = warn_if_collapsed(kl_per_dim, float(self.collapse_threshold))
+
+        # 2. decoded signal and the signal test against a permutation null
+        D = decoded_signal(module, Z_all)
+        r = reconstruction_correlation(Z, D)
+        null_summary = None
+        if self.signal_fdr is None:
+            passed, q = np.ones(r.size, dtype=bool), np.full(r.size, np.nan)
+        else:
+            Zp = permute_columns(np.asarray(Z, dtype=np.float32), rng)
+            Zp_t = torch.from_numpy(Zp).to(device)
+            null_config = dataclasses.replace(self._config(), early_stopping=False)
+            null_module, _ = self._train(
+                Zp_t[torch.from_numpy(train_idx).to(device)], None, d, seed + 1, device,
+                max_epochs=max(result.best_epoch, 1), config=null_config, label="null")
+            r_null = reconstruction_correlation(Zp, decoded_signal(null_module, Zp_t))
+            passed, q = signal_test(r, r_null, float(self.signal_fdr))
+            null_summary = {"null_epochs": int(max(result.best_epoch, 1)),
+                            "null_r_quantiles": {str(k): float(np.quantile(r_null, k))
+                                                 for k in (0.5, 0.9, 0.99, 1.0)},
+                            "min_r_passed": float(r[passed].min()) if passed.any() else None}
+
+        # 3. decoded correlation under the edge policy
+        codes = features["code"].to_numpy()
+        grid = self.alpha_abundance_grid
+        alpha_aa = self.alpha_abundance
+        table = channel_thresholds(
+            self.alpha, alpha_switch=self.alpha_switch,
+            alpha_abundance=min(grid) if grid is not None else alpha_aa,
+            allow_abundance_abundance=bool(self.allow_abundance_abundance))
+        rows, cols, weights = decoded_correlation_edges(D, passed, codes, table)
+        aa_scores = None
+        if grid is not None:
+            genes, node_of = gene_index(features)
+            alpha_aa, aa_scores = calibrate_abundance_threshold(
+                rows, cols, weights, codes, node_of, genes.size, grid,
+                min_module_size=int(self.min_module_size), community=self.community,
+                resolution=float(self.resolution), random_state=self.random_state)
+            aa = (codes[rows] == ABUNDANCE) & (codes[cols] == ABUNDANCE)
+            keep = ~aa | (np.abs(weights) >= alpha_aa)
+            rows, cols, weights = rows[keep], cols[keep], weights[keep]
+            table[ABUNDANCE, ABUNDANCE] = alpha_aa
+
+        # 4. fitted state
+        self.module_ = module.cpu().eval()
+        self.latent_dim_ = int(d)
+        self.history_ = pd.DataFrame(result.history)
+        self.feature_signal_ = pd.DataFrame({
+            "feature": features["feature"].to_numpy(), "reconstruction_r": r,
+            "q_value": q, "signal": passed})
+        self.calibration_.update({
+            "backend": "vae",
+            "elbo": float(terms.elbo), "reconstruction": float(terms.reconstruction),
+            "kl": float(terms.kl), "best_epoch": int(result.best_epoch),
+            "early_stopped": bool(result.early_stopped),
+            "epochs_trained": int(result.epochs_trained),
+            "kl_per_dim": [float(v) for v in kl_per_dim],
+            "collapsed_dims": [int(i) for i in collapsed],
+            "latent_dim": int(d), "latent_grid": grid_scores,
+            "device": str(device), "n_train": int(train_idx.size), "n_validation": int(n_val),
+            "signal_fdr": None if self.signal_fdr is None else float(self.signal_fdr),
+            "n_signal_features": int(passed.sum()), "signal_test": null_summary,
+            "thresholds": channel_threshold_dict(table),
+            "alpha_abundance_grid": aa_scores,
+            # None: no grid, or every grid value merged modules (no such edges then)
+            "alpha_abundance_selected": (float(alpha_aa) if grid is not None
+                                         and np.isfinite(alpha_aa) else None),
+        })
+        return rows, cols, weights
+
+    # ---------------------------------------------------------- helpers
+    def _standardized(self, X) -> torch.Tensor:
+        check_is_fitted(self, "module_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return torch.from_numpy(((X - self.mean_) / self.scale_).astype(np.float32))
+
+    def encode(self, X) -> np.ndarray:
+        """Posterior mean of the latent code, shape ``(n_samples, latent_dim_)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray
+        """
+        return latent_mean(self.module_, self._standardized(X))
+
+    def reconstruct(self, X) -> np.ndarray:
+        """The decoded signal of ``X`` in the units of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        D = decoded_signal(self.module_, self._standardized(X)).astype(np.float64)
+        return D * self.scale_ + self.mean_
+
+    def save_checkpoint(self, path):
+        """Write ``vae_checkpoint.pt`` (see :func:`isograph.models.save_checkpoint`).
+
+        Parameters
+        ----------
+        path : str or Path
+
+        Returns
+        -------
+        Path
+        """
+        from ._checkpoint import save_checkpoint
+
+        return save_checkpoint(self, path)
+
+    @classmethod
+    def load_checkpoint(cls, path, *, feature_names=None) -> VaeNetworkModel:
+        """A fitted model from a checkpoint (see :func:`isograph.models.load_checkpoint`).
+
+        Parameters
+        ----------
+        path : str or Path
+        feature_names : sequence of str, optional
+            Refuse a checkpoint whose features differ from these.
+
+        Returns
+        -------
+        VaeNetworkModel
+        """
+        from ._checkpoint import load_checkpoint
+
+        return load_checkpoint(path, feature_names=feature_names)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        return tags
+

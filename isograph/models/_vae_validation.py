@@ -1,0 +1,129 @@
+"""Parameter checks of :class:`VaeNetworkModel` (each error names the parameter)."""
+
+from __future__ import annotations
+
+import numbers
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+
+
+def _fail(name: str, value, expected: str):
+    raise ValueError(f"{name} must be {expected}, got {value!r}")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and bool(np.isfinite(value)))
+
+
+def _check_int(est, name: str, minimum: int) -> None:
+    value = getattr(est, name)
+    if not _is_int(value) or value < minimum:
+        _fail(name, value, f"an integer >= {minimum}")
+
+
+def _check_real(est, name: str, low: float, high: float, *, low_open: bool = False,
+                high_open: bool = False, allow_none: bool = False) -> None:
+    value = getattr(est, name)
+    if value is None and allow_none:
+        return
+    ok = _is_real(value) and (value > low if low_open else value >= low) and (
+        value < high if high_open else value <= high)
+    if not ok:
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        _fail(name, value, f"a number in {interval}" + (" or None" if allow_none else ""))
+
+
+def _int_sequence(value) -> bool:
+    try:
+        items = list(value)
+    except TypeError:
+        return False
+    return bool(items) and all(_is_int(v) and v >= 1 for v in items)
+
+
+def validate_vae_params(est) -> None:
+    """Raise ``ValueError`` naming the first invalid parameter of ``est``."""
+    d = est.latent_dim
+    if not ((_is_int(d) and d >= 1) or (not isinstance(d, str) and _int_sequence(d))):
+        _fail("latent_dim", d, "an integer >= 1 or a non-empty sequence of them")
+    h = est.hidden_layer_sizes
+    if isinstance(h, str) or not _int_sequence(h):
+        _fail("hidden_layer_sizes", h, "a non-empty sequence of integers >= 1")
+    _check_real(est, "dropout", 0.0, 1.0, high_open=True)
+    _check_real(est, "beta", 0.0, np.inf, low_open=True, high_open=True)
+    _check_int(est, "kl_warmup", 0)
+    _check_int(est, "max_epochs", 1)
+    _check_int(est, "batch_size", 1)
+    _check_real(est, "learning_rate", 0.0, np.inf, low_open=True, high_open=True)
+    _check_real(est, "weight_decay", 0.0, np.inf, high_open=True)
+    _check_real(est, "validation_fraction", 0.0, 1.0, high_open=True)
+    if not isinstance(est.early_stopping, (bool, np.bool_)):
+        _fail("early_stopping", est.early_stopping, "True or False")
+    _check_int(est, "n_iter_no_change", 1)
+    _check_real(est, "tol", 0.0, np.inf, high_open=True)
+    _check_real(est, "collapse_threshold", 0.0, np.inf, high_open=True)
+    _check_real(est, "signal_fdr", 0.0, 1.0, low_open=True, high_open=True, allow_none=True)
+    _check_real(est, "alpha", 0.0, 1.0, low_open=True)
+    _check_real(est, "alpha_switch", 0.0, 1.0, low_open=True, allow_none=True)
+    _check_real(est, "alpha_abundance", 0.0, 1.0, low_open=True, allow_none=True)
+    if not isinstance(est.allow_abundance_abundance, (bool, np.bool_)):
+        _fail("allow_abundance_abundance", est.allow_abundance_abundance, "True or False")
+    grid = est.alpha_abundance_grid
+    if grid is not None:
+        try:
+            values = [float(v) for v in grid] if not isinstance(grid, str) else []
+        except (TypeError, ValueError):
+            values = []
+        if not values or not all(0.0 < v <= 1.0 for v in values):
+            _fail("alpha_abundance_grid", grid, "None or a non-empty sequence of numbers in (0, 1]")
+        if est.alpha_abundance is not None:
+            raise ValueError(
+                f"alpha_abundance={est.alpha_abundance!r} and alpha_abundance_grid={grid!r} "
+                "were both given; set one of them (the grid chooses alpha_abundance)"
+            )
+        if not est.allow_abundance_abundance:
+            raise ValueError(
+                f"alpha_abundance_grid={grid!r} calibrates abundance–abundance edges, which "
+                "allow_abundance_abundance=False forbids; set one of them"
+            )
+    _check_real(est, "activity_threshold", 0.0, 1.0)
+    _check_real(est, "discordance_threshold", 0.0, 1.0)
+    _check_int(est, "verbose", 0)
+    if est.n_threads is not None:
+        _check_int(est, "n_threads", 1)
+    resolve_device(est.device)
+
+
+def resolve_device(device) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; ``"cuda"`` must be available."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cpu":
+        return torch.device("cpu")
+    if isinstance(device, str) and (device == "cuda" or device.startswith("cuda:")):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={device!r} was requested but CUDA is not available; "
+                             "use device='auto' or 'cpu'")
+        return torch.device(device)
+    raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
+
+
+@contextmanager
+def torch_threads(n_threads: int | None):
+    """Let torch use ``n_threads`` CPU threads inside the block (``None``: unchanged)."""
+    if n_threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(n_threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
