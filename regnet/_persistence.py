@@ -1,0 +1,78 @@
+"""Saving and loading a fitted RegNet (a folder of JSON, parquet and a torch state dict)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+__all__ = ["load_regnet", "save_regnet"]
+
+_FORMAT = "regnet.RegNet"
+_FORMAT_VERSION = 1
+
+
+def save_regnet(model, directory) -> Path:
+    """Write a fitted ``RegNet`` to ``directory``; see :meth:`regnet.RegNet.save`."""
+    params = model.get_params()
+    if not (params["random_state"] is None or isinstance(params["random_state"], int)):
+        params["random_state"] = None  # a RandomState instance is not JSON
+    config = {
+        "format": _FORMAT,
+        "format_version": _FORMAT_VERSION,
+        "params": params,
+        "best_epoch": int(model.best_epoch_),
+        "validation_score": float(model.validation_score_),
+        "input_feature_names": list(model.input_feature_names_),
+    }
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "config.json").write_text(json.dumps(config, indent=2))
+    state = {k: v.detach().cpu() for k, v in model.module_.state_dict().items()}
+    torch.save(state, path / "model.pt")
+    (path / "genes.txt").write_text("\n".join(model.genes_) + "\n")
+    (path / "tfs.txt").write_text("\n".join(model.tfs_) + "\n")
+    model.expression_.to_parquet(path / "expression.parquet")
+    model.edges_.to_parquet(path / "edges.parquet", index=False)
+    model.history_.to_csv(path / "history.csv", index=False)
+    (path / "calibration.json").write_text(json.dumps(model.calibration_, indent=2))
+    return path
+
+
+def load_regnet(cls, directory, *, device: str | None = None):
+    """Rebuild a fitted ``cls`` instance from :func:`save_regnet` output."""
+    path = Path(directory)
+    config_file = path / "config.json"
+    if not config_file.is_file():
+        raise FileNotFoundError(f"{str(path)!r} holds no config.json; is it a RegNet.save folder?")
+    config = json.loads(config_file.read_text())
+    if config.get("format") != _FORMAT:
+        raise ValueError(f"{config_file} is not a RegNet model (format={config.get('format')!r}).")
+    if config.get("format_version", 0) > _FORMAT_VERSION:
+        raise ValueError(
+            f"{config_file} has format_version {config['format_version']}; this regnet reads "
+            f"up to {_FORMAT_VERSION}. Upgrade regnet."
+        )
+    params = dict(config["params"])
+    if device is not None:
+        params["device"] = device
+    model = cls(**params)
+    model.device_ = model._resolve_device()
+    model.expression_ = pd.read_parquet(path / "expression.parquet")
+    model.genes_ = model.expression_.index
+    model.tfs_ = (path / "tfs.txt").read_text().splitlines()
+    model.feature_names_in_ = np.asarray(model.expression_.columns, dtype=object)
+    model.n_features_in_ = model.expression_.shape[1]
+    model.edges_ = pd.read_parquet(path / "edges.parquet")
+    model.input_feature_names_ = list(config["input_feature_names"])
+    model.history_ = pd.read_csv(path / "history.csv")
+    model.calibration_ = json.loads((path / "calibration.json").read_text())
+    model.best_epoch_ = int(config["best_epoch"])
+    model.validation_score_ = float(config["validation_score"])
+    module = model._build_module(model.n_features_in_)
+    module.load_state_dict(torch.load(path / "model.pt", map_location="cpu", weights_only=True))
+    model.module_ = module.to(model.device_).eval()
+    return model

@@ -1,0 +1,290 @@
+"""The shared training loop (early stopping, best-state restore), RegNet's epochs, calibration.
+
+``fit_loop`` is generic; ``train_regnet`` builds RegNet's full-batch epochs
+(edge masking, negative sampling) and hands them to it.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from scipy.optimize import minimize_scalar
+from scipy.special import expit, log_expit
+from sklearn.metrics import average_precision_score
+from tqdm.auto import tqdm
+
+from ._inputs import sample_negatives
+
+__all__ = [
+    "FitResult",
+    "calibration_report",
+    "expected_calibration_error",
+    "fit_loop",
+    "fit_temperature",
+    "train_regnet",
+]
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit_loop` returns.
+
+    Attributes
+    ----------
+    history : list of dict
+        One record per epoch: ``epoch``, the loss terms returned by the step,
+        ``validation_score`` and ``seconds`` (elapsed since the start).
+    best_epoch : int
+        Epoch (0-based) whose parameters were restored.
+    best_score : float
+        Validation score of that epoch.
+    stopped_early : bool
+        True if patience ran out before ``max_epochs``.
+    """
+
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = -1
+    best_score: float = -math.inf
+    stopped_early: bool = False
+
+
+def fit_loop(
+    module: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    step: Callable[[int], tuple[torch.Tensor, dict[str, float]]],
+    validate: Callable[[], float],
+    *,
+    max_epochs: int,
+    patience: int,
+    grad_clip: float | None = 5.0,
+    verbose: int = 0,
+    desc: str = "training",
+) -> FitResult:
+    """Full-batch training with early stopping on a validation score.
+
+    Each epoch: ``module.train()``, ``loss, record = step(epoch)``, backward,
+    optional gradient clipping, optimiser step; then ``module.eval()`` and
+    ``score = validate()`` under ``torch.no_grad()``. The parameters of the
+    epoch with the highest score are copied and restored at the end.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Trained in place.
+    optimizer : torch.optim.Optimizer
+        Over ``module``'s parameters.
+    step : callable
+        ``step(epoch) -> (loss, record)``: builds the epoch's batch and returns
+        the scalar loss to minimise and a dict of floats to log.
+    validate : callable
+        ``validate() -> float``, higher is better (e.g. validation AUPRC).
+    max_epochs : int
+        Upper bound on epochs.
+    patience : int
+        Stop after this many epochs without improvement.
+    grad_clip : float or None, default=5.0
+        Maximum gradient norm.
+    verbose : int, default=0
+        0 silences the progress bar.
+    desc : str, default="training"
+        Progress bar label.
+
+    Returns
+    -------
+    FitResult
+    """
+    result = FitResult()
+    best_state = copy.deepcopy(module.state_dict())
+    waited = 0
+    start = time.perf_counter()
+    bar = tqdm(range(max_epochs), desc=desc, disable=not verbose, leave=False)
+    for epoch in bar:
+        module.train()
+        optimizer.zero_grad(set_to_none=True)
+        loss, record = step(epoch)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(
+                f"The training loss became {float(loss)} at epoch {epoch}; lower "
+                "learning_rate or check the input for extreme values."
+            )
+        loss.backward()
+        if grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(module.parameters(), grad_clip)
+        optimizer.step()
+        module.eval()
+        with torch.no_grad():
+            score = float(validate())
+        result.history.append({
+            "epoch": epoch, **record, "validation_score": score,
+            "seconds": time.perf_counter() - start,
+        })
+        if score > result.best_score:
+            result.best_score, result.best_epoch, waited = score, epoch, 0
+            best_state = copy.deepcopy(module.state_dict())
+        else:
+            waited += 1
+        bar.set_postfix(loss=f"{float(loss.detach()):.4f}", val=f"{score:.4f}",
+                        best=f"{result.best_score:.4f}")
+        if waited >= patience:
+            result.stopped_early = True
+            break
+    bar.close()
+    module.load_state_dict(best_state)
+    module.eval()
+    return result
+
+
+def train_regnet(model, X, positives, negatives, tf_idx, validation, rng) -> FitResult:
+    """Train ``model.module_`` (a :class:`regnet.RegNet` being fitted) with :func:`fit_loop`.
+
+    Parameters
+    ----------
+    model : RegNet
+        Supplies the hyper-parameters, the device and ``_features``.
+    X : pandas.DataFrame
+        Checked expression (genes x cells).
+    positives, negatives : tuple of numpy.ndarray
+        ``(src, dst)`` gene indices of the known positives and of the
+        labelled negatives.
+    tf_idx : numpy.ndarray
+        Gene indices of the candidate regulators.
+    validation : tuple of numpy.ndarray
+        ``(src, dst, label)`` scored each epoch (AUPRC).
+    rng : numpy.random.Generator
+        Draws the edge masks and the random negatives.
+
+    Returns
+    -------
+    FitResult
+
+    Notes
+    -----
+    Before training, ``edge_mask_pool`` masks each hide a random
+    ``edge_mask_rate`` of the positives; the graph of the remaining positives
+    (degrees rescaled by ``1 / (1 - edge_mask_rate)``) carries the messages
+    and the structural features. An epoch takes one mask: its hidden
+    positives are the supervised positives, against ``negative_ratio`` random
+    non-edges per positive (the same number per TF) plus the labelled
+    negatives. Validation uses the graph of all positives.
+    """
+    src, dst = positives
+    n = len(X)
+    known = np.unique(src * n + dst)
+    tensor = model._tensor
+    full = model._features(X, src, dst)
+    v_src, v_dst = tensor(validation[0]), tensor(validation[1])
+    v_pairs = full.pairs(v_src, v_dst)
+    scale = 1.0 / (1.0 - model.edge_mask_rate)
+    masks = []  # (hidden positives, features of the graph of the other positives)
+    for _ in range(model.edge_mask_pool):
+        hidden = rng.random(len(src)) < model.edge_mask_rate
+        hidden[rng.integers(len(src))] = True  # at least one supervised positive
+        masks.append((hidden, model._features(X, src[~hidden], dst[~hidden], scale)))
+    module = model.module_
+    optimizer = torch.optim.Adam(
+        module.parameters(), lr=model.learning_rate, weight_decay=model.weight_decay
+    )
+
+    def step(epoch):
+        hidden, feats = masks[rng.integers(len(masks))]
+        r_src, r_dst = sample_negatives(
+            rng, tf_idx, n, int(math.ceil(model.negative_ratio * hidden.sum())), known
+        )
+        b_src = tensor(np.concatenate([src[hidden], r_src, negatives[0]]))
+        b_dst = tensor(np.concatenate([dst[hidden], r_dst, negatives[1]]))
+        label = torch.zeros(b_src.numel(), device=b_src.device)
+        label[: int(hidden.sum())] = 1.0
+        loss = module.loss(
+            feats.x, feats.edge_index, b_src, b_dst, label, feats.expression,
+            feats.pairs(b_src, b_dst),
+            beta=model.beta,
+            reconstruction_weight=model.reconstruction_weight,
+            entropy_weight=model.entropy_weight,
+        )
+        return loss.total, loss.as_dict()
+
+    def validate():
+        logits = module(full.x, full.edge_index, v_src, v_dst, v_pairs)
+        return average_precision_score(validation[2], logits.cpu().numpy())
+
+    return fit_loop(
+        module, optimizer, step, validate,
+        max_epochs=model.max_epochs, patience=model.patience,
+        verbose=model.verbose, desc="RegNet",
+    )
+
+
+def _nll(logits: np.ndarray, y: np.ndarray, temperature: float) -> float:
+    scaled = logits / temperature
+    return float(-(y * log_expit(scaled) + (1 - y) * log_expit(-scaled)).mean())
+
+
+def fit_temperature(logits, y) -> float:
+    """Temperature ``T`` minimising the log-loss of ``sigmoid(logits / T)``.
+
+    Parameters
+    ----------
+    logits : array-like of shape (n,)
+        Uncalibrated scores.
+    y : array-like of shape (n,)
+        0/1 labels.
+
+    Returns
+    -------
+    float
+        ``T`` in ``[exp(-5), exp(5)]``.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    res = minimize_scalar(
+        lambda log_t: _nll(logits, y, math.exp(log_t)), bounds=(-5.0, 5.0), method="bounded"
+    )
+    return float(math.exp(res.x))
+
+
+def expected_calibration_error(y, p, *, n_bins: int = 15) -> float:
+    """Expected calibration error with equal-width probability bins.
+
+    ``ECE = sum_b (n_b / n) * |mean(y in b) - mean(p in b)|``.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        0/1 labels.
+    p : array-like of shape (n,)
+        Predicted probabilities of label 1.
+    n_bins : int, default=15
+        Bins over ``[0, 1]``.
+
+    Returns
+    -------
+    float
+    """
+    y = np.asarray(y, dtype=np.float64)
+    p = np.asarray(p, dtype=np.float64)
+    bins = np.clip((p * n_bins).astype(int), 0, n_bins - 1)
+    count = np.bincount(bins, minlength=n_bins)
+    gap = np.abs(np.bincount(bins, y, n_bins) - np.bincount(bins, p, n_bins))
+    return float(gap.sum() / max(count.sum(), 1))
+
+
+def calibration_report(logits, y, *, n_bins: int = 15) -> dict[str, float]:
+    """Fit a temperature on ``(logits, y)`` and report ECE and log-loss before / after."""
+    logits = np.asarray(logits, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    temperature = fit_temperature(logits, y)
+    return {
+        "temperature": temperature,
+        "ece_before": expected_calibration_error(y, expit(logits), n_bins=n_bins),
+        "ece_after": expected_calibration_error(y, expit(logits / temperature), n_bins=n_bins),
+        "log_loss_before": _nll(logits, y, 1.0),
+        "log_loss_after": _nll(logits, y, temperature),
+        "n_validation": int(len(y)),
+        "n_bins": int(n_bins),
+    }
