@@ -31,7 +31,7 @@ r-deps:
 	fi
 
 demo: install
-	$(PY) -m isograph.demo
+	$(PY) examples/demo.py
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -30,7 +30,12 @@ def _parser() -> argparse.ArgumentParser:
             "model, embeddings, first-layer states, predictions, history and metrics."
         ),
     )
-    train.add_argument("--data", required=True, help="BEELINE dataset folder")
+    source = train.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", help="BEELINE dataset folder")
+    source.add_argument(
+        "--example", metavar="NAME[/NETWORK]",
+        help="a bundled dataset instead of --data, e.g. mDC/STRING, mDC/Specific, mESC",
+    )
     train.add_argument("--out", required=True, help="output directory (created)")
     train.add_argument(
         "--split", choices=("genelink", "none"), default="genelink",
@@ -105,7 +110,7 @@ def _train(args) -> int:
     import torch
 
     from . import RegNet
-    from .data import degree_neutral_test, genelink_split, load_beeline
+    from .data import degree_neutral_test, genelink_split, load_beeline, load_example
     from .metrics import evaluate
 
     out = Path(args.out)
@@ -114,7 +119,11 @@ def _train(args) -> int:
                          "pass --overwrite to replace it.")
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    data = load_beeline(args.data)
+    if args.example is not None:
+        name, _, network = args.example.partition("/")
+        data = load_example(name, network=network or None)
+    else:
+        data = load_beeline(args.data)
     model = RegNet(
         args.hidden_channels,
         latent_channels=args.latent_channels,
