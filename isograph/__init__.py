@@ -2,6 +2,7 @@
 
 __version__ = "0.1.0"
 
+from . import explain, plotting  # noqa: E402
 from ._result import FitResult  # noqa: E402
 from ._workflow import fit_dataset  # noqa: E402
 from .data import IsoformData  # noqa: E402
@@ -22,5 +23,7 @@ __all__ = [
     "VaeNetworkModel",
     "WgcnaNetworkModel",
     "__version__",
+    "explain",
     "fit_dataset",
+    "plotting",
 ]

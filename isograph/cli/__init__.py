@@ -1,4 +1,4 @@
-"""The ``isograph`` command line: fit, simulate, compare and benchmark.
+"""The ``isograph`` command line: fit, simulate, compare, benchmark, explain-module, report.
 
 Every subcommand composes a packaged Hydra config (``isograph/cli/conf``);
 everything after ``--`` on the command line is a Hydra override, e.g.::
@@ -13,6 +13,7 @@ import sys
 
 from ._commands import run_benchmark_command, run_compare, run_fit, run_simulate
 from ._config import CliError, available_configs, load_config, one_line
+from ._explain import add_explain_parsers
 
 __all__ = ["CliError", "available_configs", "build_parser", "load_config", "main"]
 
@@ -38,12 +39,12 @@ _OVERRIDES = ("Hydra overrides go after '--', e.g. `-- vae.max_epochs=100 latent
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``isograph`` (overrides after ``--`` are split off first)."""
     parser = _Parser(prog="isograph", description="Gene modules from isoform-resolved bulk "
-                     "RNA-seq: fit, simulate, compare and benchmark.",
+                     "RNA-seq: fit, simulate, compare, benchmark, explain and report.",
                      epilog=_OVERRIDES)
     parser.add_argument("--traceback", action="store_true",
                         help="show the full traceback of an error instead of one line")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
-                                metavar="{fit,simulate,compare,benchmark}")
+                                metavar="{fit,simulate,compare,benchmark,explain-module,report}")
 
     fit = sub.add_parser("fit", help="fit one backend to a dataset folder", epilog=_OVERRIDES)
     fit.add_argument("--dataset-path", required=True, help="dataset folder (manifest.json)")
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--overwrite", action="store_true",
                        help="replace an earlier benchmark report")
     bench.set_defaults(func=run_benchmark_command)
+    add_explain_parsers(sub)
     return parser
 
 

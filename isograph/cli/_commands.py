@@ -107,7 +107,8 @@ def run_fit(args, overrides) -> int:
     from ..models._registry import BACKEND_NAMES
 
     used = {k: v for k, v in cfg.items() if k not in BACKEND_NAMES or k == backend}
-    result.config["cli"] = {"command": "fit", "dataset_path": str(args.dataset_path),
+    dataset_path = str(Path(args.dataset_path).resolve())
+    result.config["cli"] = {"command": "fit", "dataset_path": dataset_path,
                             "overrides": list(overrides), "config": used}
     result.save(args.output_dir, overwrite=args.overwrite)
     modules = result.modules
