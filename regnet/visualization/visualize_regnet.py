@@ -1,0 +1,223 @@
+"""Plots of a RegNet pretrain directory, written as PNGs into it.
+
+Usage::
+
+    python -m regnet.visualization.visualize_regnet --pretrain_dir DIR \
+        [--expression_csv FILE] [--tf_file FILE] [--plots basic shrinkage | all] \
+        [--method umap|tsne|pca] [--shrinkage_method projection|finite_difference]
+
+``DIR`` is what ``regnet train --out DIR`` writes. ``--expression_csv``
+(BEELINE genes x cells CSV) and ``--tf_file`` (``TF.csv`` with a ``TF``
+column, or one name per line) default to the expression and TF list stored in
+``DIR``. Plot sets:
+
+- ``basic``: ``latent_<method>.png``, the genes' VAE means in two dimensions,
+  TFs in red.
+- ``shrinkage``: ``shrinkage_vs_degree.png``, ``shrinkage_hist.png``,
+  ``shrinkage_vs_expression.png``, ``shrinkage_vs_bayes.png`` and the table
+  ``shrinkage_weights.csv`` (learned and empirical-Bayes weights per gene).
+
+Everything is computed before anything is written, so bad input leaves the
+directory as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["main", "read_tf_file", "render_plots"]
+
+PLOT_SETS = ("basic", "shrinkage")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m regnet.visualization.visualize_regnet",
+        description="Write diagnostic PNGs (latent embedding, shrinkage weights) into a "
+                    "RegNet pretrain directory.",
+    )
+    parser.add_argument("--pretrain_dir", "--pretrain-dir", required=True,
+                        help="directory written by `regnet train --out`")
+    parser.add_argument("--expression_csv", "--expression-csv", default=None,
+                        help="genes x cells CSV (default: the directory's expression)")
+    parser.add_argument("--tf_file", "--tf-file", default=None,
+                        help="TF.csv (column TF) or one TF per line (default: tfs.txt)")
+    parser.add_argument("--plots", nargs="+", choices=(*PLOT_SETS, "all"), default=["basic"],
+                        help="plot sets to draw (default: basic)")
+    parser.add_argument("--method", choices=("umap", "tsne", "pca"), default="umap",
+                        help="2-D layout of the embeddings (default: umap)")
+    parser.add_argument("--shrinkage_method", "--shrinkage-method",
+                        choices=("projection", "finite_difference"), default="projection")
+    parser.add_argument("--reference", choices=("prior", "neighbors"), default="prior",
+                        help="hidden-space reference of the projection (default: prior)")
+    parser.add_argument("--eps", type=float, default=1e-2, help="finite-difference step")
+    parser.add_argument("--seed", type=int, default=0, help="seed of UMAP / t-SNE")
+    parser.add_argument("--dpi", type=int, default=100)
+    return parser
+
+
+def read_tf_file(path) -> list[str]:
+    """TF names from a GENELink ``TF.csv`` (column ``TF``) or a one-name-per-line file.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    list of str
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"--tf_file {str(path)!r} does not exist.")
+    text = path.read_text().splitlines()
+    header = [c.strip() for c in text[0].split(",")] if text else []
+    if "TF" in header:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        names = frame["TF"].str.strip().tolist()
+    else:
+        names = [line.strip() for line in text]
+    return [n for n in names if n]
+
+
+def _figure(dpi: int):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 4.8), dpi=dpi)
+    return fig, fig.add_subplot()
+
+
+def render_plots(model, expression: pd.DataFrame, tfs: list[str], *, plots=("basic",),
+                 method: str = "umap", shrinkage_method: str = "projection",
+                 reference: str = "prior", eps: float = 1e-2, seed: int = 0,
+                 dpi: int = 100, embeddings: pd.DataFrame | None = None) -> dict:
+    """Draw the requested plot sets; nothing is written.
+
+    Parameters
+    ----------
+    model : RegNet
+        Fitted.
+    expression : pandas.DataFrame
+        Genes x the model's cells.
+    tfs : list of str
+        Drawn in red.
+    plots : sequence of {"basic", "shrinkage"}
+    method : {"umap", "tsne", "pca"}
+    shrinkage_method, reference, eps
+        Passed to :func:`regnet.interpret.shrinkage_weights`.
+    seed : int
+    dpi : int
+    embeddings : pandas.DataFrame, optional
+        Precomputed ``model.transform(expression)``.
+
+    Returns
+    -------
+    dict
+        File name -> matplotlib Figure or pandas DataFrame.
+    """
+    from regnet.interpret import (
+        empirical_bayes_weights,
+        plot_latent_umap,
+        plot_shrinkage_hist,
+        plot_shrinkage_vs_bayes,
+        plot_shrinkage_vs_degree,
+        plot_shrinkage_vs_expression,
+        shrinkage_weights,
+    )
+
+    outputs = {}
+    if "basic" in plots:
+        if embeddings is None:
+            embeddings = model.transform(expression)
+        fig, ax = _figure(dpi)
+        plot_latent_umap(embeddings, tfs=tfs, method=method, ax=ax, random_state=seed)
+        outputs[f"latent_{method}.png"] = fig
+    if "shrinkage" in plots:
+        weights = shrinkage_weights(model, expression, method=shrinkage_method, eps=eps,
+                                    reference=reference)
+        weights["is_tf"] = weights.index.isin(tfs)
+        bayes = empirical_bayes_weights(expression, model.edges_)
+        for name, draw in (
+            ("shrinkage_vs_degree.png", lambda ax: plot_shrinkage_vs_degree(weights, ax=ax)),
+            ("shrinkage_hist.png", lambda ax: plot_shrinkage_hist(weights, ax=ax)),
+            ("shrinkage_vs_expression.png",
+             lambda ax: plot_shrinkage_vs_expression(weights, ax=ax)),
+            ("shrinkage_vs_bayes.png", lambda ax: plot_shrinkage_vs_bayes(weights, bayes, ax=ax)),
+        ):
+            fig, ax = _figure(dpi)
+            draw(ax)
+            outputs[name] = fig
+        table = weights.assign(method=shrinkage_method, bayes_weight=bayes["weight"],
+                               bayes_prior_variance=bayes["prior_variance"])
+        outputs["shrinkage_weights.csv"] = table
+    for fig in outputs.values():
+        if not isinstance(fig, pd.DataFrame):
+            fig.tight_layout()
+    return outputs
+
+
+def _write(outputs: dict, directory: Path) -> list[Path]:
+    staging = Path(tempfile.mkdtemp(prefix=".visualize.", dir=directory))
+    try:
+        for name, item in outputs.items():
+            if isinstance(item, pd.DataFrame):
+                item.to_csv(staging / name)
+            else:
+                item.savefig(staging / name)
+        written = []
+        for name in outputs:
+            os.replace(staging / name, directory / name)
+            written.append(directory / name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def main(argv=None) -> int:
+    """Entry point: parse ``argv``, draw, write into ``--pretrain_dir``."""
+    args = _parser().parse_args(argv)
+    from regnet import RegNet
+    from regnet.data import read_expression
+
+    directory = Path(args.pretrain_dir)
+    if not (directory / "config.json").is_file():
+        raise SystemExit(f"visualize_regnet: --pretrain_dir {str(directory)!r} is not a RegNet "
+                         "pretrain directory (no config.json); create one with `regnet train`.")
+    model = RegNet.load(directory, device="cpu")
+    embeddings = None
+    if args.expression_csv is None:
+        expression = model.expression_
+        cached = directory / "embeddings.parquet"
+        if cached.is_file():
+            embeddings = pd.read_parquet(cached)
+    else:
+        expression = read_expression(args.expression_csv)
+    tfs = model.tfs_ if args.tf_file is None else read_tf_file(args.tf_file)
+    known = set(map(str, expression.index))
+    if not known & set(tfs):
+        raise SystemExit(f"visualize_regnet: --tf_file {args.tf_file!r} names no gene of the "
+                         "expression matrix.")
+    plots = PLOT_SETS if "all" in args.plots else tuple(dict.fromkeys(args.plots))
+    try:
+        outputs = render_plots(
+            model, expression, list(tfs), plots=plots, method=args.method,
+            shrinkage_method=args.shrinkage_method, reference=args.reference, eps=args.eps,
+            seed=args.seed, dpi=args.dpi, embeddings=embeddings,
+        )
+    except ValueError as exc:
+        raise SystemExit(f"visualize_regnet: {exc}") from exc
+    written = _write(outputs, directory)
+    print(json.dumps({"wrote": [str(p) for p in written]}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
