@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..features._multiplex import ABUNDANCE_CHANNEL, CHANNEL_SEPARATOR, SWITCH_CHANNEL
 from ._edges import ABUNDANCE, PLAIN, SWITCH
 
-CHANNEL_SEPARATOR = "::"
-CHANNEL_CODES = {"switch": SWITCH, "abundance": ABUNDANCE}
+CHANNEL_CODES = {SWITCH_CHANNEL: SWITCH, ABUNDANCE_CHANNEL: ABUNDANCE}
 
 
 def feature_table(feature_names) -> pd.DataFrame:
