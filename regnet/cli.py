@@ -21,6 +21,11 @@ def _parser() -> argparse.ArgumentParser:
         prog="regnet", description="Gene regulatory network inference with RegNet."
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "visualize", add_help=False,
+        help="plots of a pretrain directory (same options as "
+             "python -m regnet.visualization.visualize_regnet)",
+    )
     train = sub.add_parser(
         "train",
         help="train RegNet on a BEELINE folder and write a pretrain directory",
@@ -175,6 +180,12 @@ def _train(args) -> int:
 
 def main(argv=None) -> int:
     """Entry point of the ``regnet`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["visualize"]:
+        # the plotting command keeps its own parser (it also runs as a module)
+        from .visualization.visualize_regnet import main as visualize
+
+        return visualize(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "train":
         return _train(args)

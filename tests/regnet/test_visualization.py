@@ -245,3 +245,11 @@ def test_cli_bad_input_writes_nothing(pretrain_dir, tmp_path):
     with pytest.raises(SystemExit):
         main(["--pretrain_dir", str(pretrain_dir), "--method", "mds"])
     assert {p.name: p.stat().st_mtime_ns for p in pretrain_dir.iterdir()} == before
+
+
+def test_regnet_visualize_subcommand_forwards_to_the_plotting_command(pretrain_dir):
+    from regnet.cli import main as regnet_main
+
+    assert regnet_main(["visualize", "--pretrain_dir", str(pretrain_dir), "--plots", "basic",
+                        "--method", "pca", "--dpi", "60"]) == 0
+    read_png(pretrain_dir / "latent_pca.png")
