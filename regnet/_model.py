@@ -15,6 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._calibration import calibration_report
 from ._inputs import (
     add_background_negatives,
     check_expression,
@@ -24,7 +25,7 @@ from ._inputs import (
     training_pairs,
 )
 from ._persistence import load_regnet, save_regnet
-from ._training import calibration_report, train_regnet
+from ._training import train_regnet
 from .nn import GraphFeatures, RegNetModule
 
 __all__ = ["RegNet"]

@@ -1,4 +1,4 @@
-"""The shared training loop (early stopping, best-state restore), RegNet's epochs, calibration.
+"""The shared training loop (early stopping, best-state restore) and RegNet's epochs.
 
 ``fit_loop`` is generic; ``train_regnet`` builds RegNet's full-batch epochs
 (edge masking, negative sampling) and hands them to it.
@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from scipy.optimize import minimize_scalar
-from scipy.special import expit, log_expit
 from sklearn.metrics import average_precision_score
 from tqdm.auto import tqdm
 
@@ -23,10 +21,7 @@ from ._inputs import sample_negatives
 
 __all__ = [
     "FitResult",
-    "calibration_report",
-    "expected_calibration_error",
     "fit_loop",
-    "fit_temperature",
     "train_regnet",
 ]
 
@@ -218,73 +213,3 @@ def train_regnet(model, X, positives, negatives, tf_idx, validation, rng) -> Fit
         max_epochs=model.max_epochs, patience=model.patience,
         verbose=model.verbose, desc="RegNet",
     )
-
-
-def _nll(logits: np.ndarray, y: np.ndarray, temperature: float) -> float:
-    scaled = logits / temperature
-    return float(-(y * log_expit(scaled) + (1 - y) * log_expit(-scaled)).mean())
-
-
-def fit_temperature(logits, y) -> float:
-    """Temperature ``T`` minimising the log-loss of ``sigmoid(logits / T)``.
-
-    Parameters
-    ----------
-    logits : array-like of shape (n,)
-        Uncalibrated scores.
-    y : array-like of shape (n,)
-        0/1 labels.
-
-    Returns
-    -------
-    float
-        ``T`` in ``[exp(-5), exp(5)]``.
-    """
-    logits = np.asarray(logits, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    res = minimize_scalar(
-        lambda log_t: _nll(logits, y, math.exp(log_t)), bounds=(-5.0, 5.0), method="bounded"
-    )
-    return float(math.exp(res.x))
-
-
-def expected_calibration_error(y, p, *, n_bins: int = 15) -> float:
-    """Expected calibration error with equal-width probability bins.
-
-    ``ECE = sum_b (n_b / n) * |mean(y in b) - mean(p in b)|``.
-
-    Parameters
-    ----------
-    y : array-like of shape (n,)
-        0/1 labels.
-    p : array-like of shape (n,)
-        Predicted probabilities of label 1.
-    n_bins : int, default=15
-        Bins over ``[0, 1]``.
-
-    Returns
-    -------
-    float
-    """
-    y = np.asarray(y, dtype=np.float64)
-    p = np.asarray(p, dtype=np.float64)
-    bins = np.clip((p * n_bins).astype(int), 0, n_bins - 1)
-    count = np.bincount(bins, minlength=n_bins)
-    gap = np.abs(np.bincount(bins, y, n_bins) - np.bincount(bins, p, n_bins))
-    return float(gap.sum() / max(count.sum(), 1))
-
-
-def calibration_report(logits, y, *, n_bins: int = 15) -> dict[str, float]:
-    """Fit a temperature on ``(logits, y)`` and report ECE and log-loss before / after."""
-    logits = np.asarray(logits, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    temperature = fit_temperature(logits, y)
-    return {
-        "temperature": temperature,
-        "ece_before": expected_calibration_error(y, expit(logits), n_bins=n_bins),
-        "ece_after": expected_calibration_error(y, expit(logits / temperature), n_bins=n_bins),
-        "log_loss_before": _nll(logits, y, 1.0),
-        "log_loss_after": _nll(logits, y, temperature),
-        "n_validation": int(len(y)),
-        "n_bins": int(n_bins),
-    }

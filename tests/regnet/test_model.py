@@ -251,7 +251,11 @@ def test_fit_loop_restores_best_epoch_and_stops_early():
 
 
 def test_temperature_and_ece():
-    from regnet._training import calibration_report, expected_calibration_error, fit_temperature
+    from regnet._calibration import (
+        calibration_report,
+        expected_calibration_error,
+        fit_temperature,
+    )
 
     rng = np.random.default_rng(0)
     logits = rng.normal(scale=4.0, size=20000)
