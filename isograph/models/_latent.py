@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from ..network import ABUNDANCE, SWITCH, low_rank_precision_blocks
+from ..network import ABUNDANCE, SWITCH, low_rank_precision_blocks, scaled_gram_block
 from ._base import BaseNetworkModel
 from ._edge_rules import check_edge_rule, select_edges
 from ._factor import (
@@ -28,19 +28,8 @@ def factor_correlation_block(model: FactorModel):
     correlations implied by the fitted factor model with the unique noise
     removed from the numerator (the "denoised" correlation).
     """
-    Wt = np.ascontiguousarray(model.components.T, dtype=np.float32)
     d = np.sum(model.components**2, axis=0) + model.noise_variance
-    inv_sqrt = (1.0 / np.sqrt(d)).astype(np.float32)
-
-    def block(start: int, stop: int) -> np.ndarray:
-        out = Wt[start:stop] @ Wt.T
-        out *= inv_sqrt[start:stop, None]
-        out *= inv_sqrt[None, :]
-        idx = np.arange(start, stop)
-        out[idx - start, idx] = 1.0
-        return out
-
-    return block
+    return scaled_gram_block(model.components.T, 1.0 / np.sqrt(d))
 
 
 def factor_partial_block(model: FactorModel):

@@ -13,6 +13,7 @@ from ._edges import (
     correlation_block,
     default_block_size,
     low_rank_precision_blocks,
+    scaled_gram_block,
     standardize,
     threshold_edges,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "gene_roles",
     "is_multiplex",
     "low_rank_precision_blocks",
+    "scaled_gram_block",
     "stability_selection",
     "standardize",
     "threshold_edges",

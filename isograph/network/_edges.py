@@ -69,19 +69,28 @@ def low_rank_precision_blocks(diag: np.ndarray, U: np.ndarray) -> tuple[RowBlock
     p_diag = diag - np.einsum("ij,ij->i", U64, U64)
     if np.any(p_diag <= 0):
         raise ValueError("precision is not positive definite: a diagonal entry is <= 0")
-    inv_sqrt = (1.0 / np.sqrt(p_diag)).astype(np.float32)
-    U32 = U64.astype(np.float32)
+    # -P_ij = (U U^T)_ij off the diagonal
+    return scaled_gram_block(U64, 1.0 / np.sqrt(p_diag)), p_diag
+
+
+def scaled_gram_block(U: np.ndarray, scale: np.ndarray) -> RowBlock:
+    """Row blocks of ``s_i s_j (U U^T)_ij`` with the diagonal set to 1.
+
+    The shape shared by low-rank partial correlations and factor-model
+    correlations: a rank-r Gram matrix normalised by per-feature scales.
+    """
+    U32 = np.ascontiguousarray(U, dtype=np.float32)
+    s32 = np.asarray(scale, dtype=np.float32)
 
     def block(start: int, stop: int) -> np.ndarray:
-        # -P_ij = (U U^T)_ij off the diagonal.
         out = U32[start:stop] @ U32.T
-        out *= inv_sqrt[start:stop, None]
-        out *= inv_sqrt[None, :]
+        out *= s32[start:stop, None]
+        out *= s32[None, :]
         idx = np.arange(start, stop)
         out[idx - start, idx] = 1.0
         return out
 
-    return block, p_diag
+    return block
 
 
 def channel_thresholds(
