@@ -26,17 +26,11 @@ from isograph.explain import (
 )
 from isograph.network import bh_adjust
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 COVARIATES = ["batch", "confounder"]
 VAE = dict(latent_dim=8, max_epochs=60, kl_warmup=5, n_iter_no_change=10, min_module_size=8,
            n_threads=1, random_state=0)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

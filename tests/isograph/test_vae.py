@@ -24,6 +24,8 @@ from isograph.models._vae_training import (
     fit_loop,
 )
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 FAST = dict(latent_dim=4, hidden_layer_sizes=(32,), max_epochs=150, kl_warmup=5,
             n_iter_no_change=15, batch_size=32, learning_rate=3e-3, min_module_size=5,
             random_state=0)
@@ -60,15 +62,6 @@ def multiplex(seed=0, n=120, n_modules=3, n_background=20, shared_abundance=0.0)
         truth[gene], roles[gene] = -1, "background"
     X = pd.DataFrame(cols, index=[f"s{i}" for i in range(n)])
     return X, pd.Series(truth), pd.Series(roles)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny models: intra-op threads only add synchronisation (and results stay comparable)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

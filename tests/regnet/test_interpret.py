@@ -19,13 +19,7 @@ from regnet.interpret import (
 )
 from regnet.nn import SAGEMLPConv
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class LinearSAGE(SAGEMLPConv):

@@ -12,13 +12,7 @@ from sklearn.metrics import roc_auc_score
 from regnet import RegNet
 from regnet.cli import main as cli_main
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def planted(seed=0, n_genes=60, n_tfs=8, n_cells=50):

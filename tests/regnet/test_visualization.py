@@ -7,7 +7,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-import torch  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
 from regnet import RegNet  # noqa: E402
@@ -23,6 +22,8 @@ from regnet.interpret import (  # noqa: E402
 )
 from regnet.visualization.visualize_regnet import main, read_tf_file  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 RED, BLUE = to_rgba("red"), to_rgba("blue")
 
 
@@ -30,14 +31,6 @@ RED, BLUE = to_rgba("red"), to_rgba("blue")
 def _close_figures():
     yield
     plt.close("all")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def weights_table(seed=0, n=40):
