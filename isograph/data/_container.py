@@ -9,7 +9,8 @@ import pandas as pd
 
 from ._validation import validate_isoform_data
 
-SCHEMA_VERSION = 1
+# 2: optional per-transcript layers (TPM, effective length); version 1 folders still read.
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -31,6 +32,10 @@ class IsoformData:
     gene_counts : pandas.DataFrame, optional
         Samples x genes counts. When absent, gene counts are the sums of their
         transcripts (see :attr:`gene_count_matrix`).
+    layers : dict of str to pandas.DataFrame, optional
+        Further samples x transcripts matrices aligned with ``transcript_counts``,
+        e.g. ``"tpm"`` and ``"effective_length"`` from a quantifier
+        (:func:`read_quantifications`).
 
     Attributes
     ----------
@@ -70,6 +75,7 @@ class IsoformData:
     samples: pd.DataFrame | None = None
     gene_counts: pd.DataFrame | None = None
     metadata: dict = field(default_factory=dict)
+    layers: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.samples is None:
@@ -118,12 +124,14 @@ class IsoformData:
         counts = self.transcript_counts.loc[samples]
         keep = counts.index
         gene_counts = None if self.gene_counts is None else self.gene_counts.loc[keep]
+        layers = {name: layer.loc[keep].copy() for name, layer in (self.layers or {}).items()}
         return IsoformData(
             transcript_counts=counts.copy(),
             transcripts=self.transcripts.copy(),
             samples=self.samples.loc[keep].copy(),
             gene_counts=None if gene_counts is None else gene_counts.copy(),
             metadata=dict(self.metadata),
+            layers=layers,
         )
 
     # --------------------------------------------------------- checks and I/O

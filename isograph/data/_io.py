@@ -42,8 +42,9 @@ def write_dataset(
 
     The folder holds ``transcript_counts.parquet``, ``transcripts.parquet``,
     ``samples.parquet``, ``gene_counts.parquet`` (when the dataset has gene
-    counts) and ``manifest.json`` (schema version, package version, shapes, file
-    names, metadata, creation time). Everything is written to a temporary
+    counts), ``layer_<name>.parquet`` for each of its ``layers`` (e.g. TPM) and
+    ``manifest.json`` (schema version, package version, shapes, file names,
+    layers, metadata, creation time). Everything is written to a temporary
     sibling folder first and moved into place at the end, so a failed write
     leaves nothing behind and an overwritten folder is replaced whole.
 
@@ -101,6 +102,8 @@ def write_dataset(
             tables["gene_counts"] = data.gene_counts.T
         for key, table in tables.items():
             _write_parquet(table, tmp / _FILES[key], key)
+        for name, layer in (data.layers or {}).items():
+            _write_parquet(layer.T, tmp / _layer_file(name), f"layer {name!r}")
         with open(tmp / MANIFEST, "w", encoding="utf-8") as handle:
             handle.write(manifest_text)
         _install(tmp, path, overwrite)
@@ -174,6 +177,15 @@ def _install(tmp: Path, path: Path, overwrite: bool) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _layer_file(name) -> str:
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(
+            f"layer name {name!r} must be a plain identifier (letters, digits, _) so it can "
+            "name a file; rename the layer."
+        )
+    return f"layer_{name}.parquet"
+
+
 def _json_default(value):
     if isinstance(value, np.generic):
         return value.item()
@@ -204,6 +216,7 @@ def _manifest_text(data: IsoformData) -> str:
     if data.gene_counts is not None:
         files["gene_counts"] = _FILES["gene_counts"]
         shapes["gene_counts"] = list(data.gene_counts.shape)
+    layers = {name: _layer_file(name) for name in (data.layers or {})}
     manifest = {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
@@ -214,6 +227,8 @@ def _manifest_text(data: IsoformData) -> str:
         "shapes": shapes,
         "metadata": data.metadata,
     }
+    if layers:  # schema 2; absent in version-1 folders, which read without layers
+        manifest["layers"] = layers
     try:
         return json.dumps(manifest, indent=2, default=_json_default) + "\n"
     except (TypeError, ValueError) as err:
@@ -277,12 +292,25 @@ def read_dataset(path, *, validate: bool = True) -> IsoformData:
                 f"{name!r} holds a table of shape {tables[key].shape}, but {MANIFEST} "
                 f"records {tuple(expected)}; the folder is inconsistent."
             )
+    layers = {}
+    for name, file_name in (manifest.get("layers") or {}).items():
+        file = path / file_name
+        if file_name != _layer_file(name) or not file.is_file():
+            raise FileNotFoundError(
+                f"dataset folder {str(path)!r} lacks {file_name!r}, which {MANIFEST} lists "
+                f"for the layer {name!r}."
+            )
+        try:
+            layers[name] = pd.read_parquet(file).T
+        except (pa.ArrowException, OSError) as err:
+            raise ValueError(f"could not read {str(file)!r} as parquet: {err}") from err
     data = IsoformData(
         transcript_counts=tables["transcript_counts"],
         transcripts=tables["transcripts"],
         samples=tables["samples"],
         gene_counts=tables.get("gene_counts"),
         metadata=manifest.get("metadata") or {},
+        layers=layers,
     )
     if validate:
         validate_isoform_data(data, min_samples=1)

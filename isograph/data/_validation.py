@@ -284,6 +284,17 @@ def _collect_problems(data, *, min_samples: int) -> list[str]:
         )
         problems += _value_problems(gene_counts, "gene_counts", "gene")[0]
 
+    # ---- optional layers (TPM, effective length): same rows and columns as the counts
+    for name, layer in (getattr(data, "layers", None) or {}).items():
+        if not isinstance(layer, pd.DataFrame):
+            problems.append(f"layer {name!r} must be a pandas DataFrame, got "
+                            f"{type(layer).__name__}")
+        elif not (layer.index.equals(counts.index) and layer.columns.equals(counts.columns)):
+            problems.append(
+                f"layer {name!r} has shape {layer.shape} and must have the rows and columns "
+                f"of transcript_counts {counts.shape}, in the same order"
+            )
+
     # ---- enough samples for a backend
     if counts.shape[0] < min_samples:
         problems.append(

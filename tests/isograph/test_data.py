@@ -87,7 +87,7 @@ def problems_of(data, **kwargs) -> list[str]:
 def test_public_names_are_exported():
     for name in idata.__all__:
         assert hasattr(idata, name)
-    assert SCHEMA_VERSION == 1
+    assert SCHEMA_VERSION == 2  # 2 added optional layers (TPM, effective length)
 
 
 def test_valid_data_passes_and_validate_returns_self():
