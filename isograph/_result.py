@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
+
+from ._core import OutputFolder
 
 ARTIFACTS = (
     "modules.parquet",
@@ -49,52 +48,21 @@ def to_jsonable(value):
     return repr(value)
 
 
-def atomic_directory(directory, *, overwrite: bool):
-    """Context helper: yields a temporary sibling folder renamed to ``directory`` on success.
+#: The file that marks a folder as an isograph fit output (the only kind ``save`` replaces).
+FIT_MARKER = "fit_config.json"
 
-    An existing non-empty ``directory`` is refused unless ``overwrite``; with it,
-    the old folder is replaced only after the new one is complete.
+
+def atomic_directory(directory, *, overwrite: bool, marker=FIT_MARKER,
+                     what: str = "an isograph fit output", param: str = "directory",
+                     flag: str = "overwrite=True"):
+    """Context helper: yields a temporary sibling folder that becomes ``directory`` on success.
+
+    A thin name over :class:`isograph._core.OutputFolder`: an existing non-empty
+    ``directory`` is refused unless ``overwrite``, and even then it is replaced
+    only when it holds ``marker`` (checked at the start and again at the end).
     """
-    return _AtomicDirectory(Path(directory), overwrite)
-
-
-class _AtomicDirectory:
-    def __init__(self, target: Path, overwrite: bool):
-        self.target = target
-        self.overwrite = overwrite
-
-    def __enter__(self) -> Path:
-        target = self.target
-        if target.exists() and not target.is_dir():
-            raise FileExistsError(f"output path {str(target)!r} exists and is not a directory")
-        if target.is_dir() and any(target.iterdir()) and not self.overwrite:
-            raise FileExistsError(
-                f"output directory {str(target)!r} exists and is not empty; "
-                "pass overwrite=True to replace it"
-            )
-        target.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return False
-        target = self.target
-        backup = None
-        if target.exists():
-            backup = target.parent / f".{target.name}.old-{os.getpid()}"
-            os.replace(target, backup)
-        try:
-            os.replace(self.tmp, target)
-        except BaseException:
-            if backup is not None:
-                os.replace(backup, target)
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            raise
-        if backup is not None:
-            shutil.rmtree(backup, ignore_errors=True)
-        return False
+    return OutputFolder(directory, marker=marker, what=what, overwrite=overwrite,
+                        param=param, flag=flag)
 
 
 @dataclass
@@ -149,30 +117,36 @@ class FitResult:
         ----------
         directory : path
         overwrite : bool
-            Replace an existing non-empty directory (only once the new one is
-            complete).
+            Replace an existing fit output (a folder holding ``fit_config.json``),
+            only once the new one is complete; any other non-empty folder, a
+            file, or the current directory is refused.
 
         Returns
         -------
         Path of the written directory.
         """
         with atomic_directory(directory, overwrite=overwrite) as tmp:
-            self.modules.to_parquet(tmp / "modules.parquet", index=False)
-            self.edges.to_parquet(tmp / "edges.parquet", index=False)
-            self.traits.to_parquet(tmp / "traits.parquet", index=False)
-            self.feature_scores.to_parquet(tmp / "feature_scores.parquet", index=False)
-            self.eigengenes.to_parquet(tmp / "eigengenes.parquet")
-            if self.module_gene_roles is not None:
-                self.module_gene_roles.to_parquet(tmp / "module_gene_roles.parquet", index=False)
-            if self.residualizer_qc is not None:
-                self.residualizer_qc.to_parquet(tmp / "residualizer_qc.parquet")
-            (tmp / "calibration.json").write_text(json.dumps(to_jsonable(self.calibration),
-                                                             indent=2))
-            (tmp / "fit_config.json").write_text(json.dumps(to_jsonable(self.config), indent=2))
-            save_checkpoint = getattr(self.model, "save_checkpoint", None)
-            if callable(save_checkpoint):
-                save_checkpoint(tmp / "vae_checkpoint.pt")
+            self._write_artifacts(tmp)
         return Path(directory)
+
+    def _write_artifacts(self, folder: Path) -> None:
+        """Write every artifact into the existing, empty ``folder`` (no atomicity here)."""
+        self.modules.to_parquet(folder / "modules.parquet", index=False)
+        self.edges.to_parquet(folder / "edges.parquet", index=False)
+        self.traits.to_parquet(folder / "traits.parquet", index=False)
+        self.feature_scores.to_parquet(folder / "feature_scores.parquet", index=False)
+        self.eigengenes.to_parquet(folder / "eigengenes.parquet")
+        if self.module_gene_roles is not None:
+            self.module_gene_roles.to_parquet(folder / "module_gene_roles.parquet", index=False)
+        if self.residualizer_qc is not None:
+            self.residualizer_qc.to_parquet(folder / "residualizer_qc.parquet")
+        (folder / "calibration.json").write_text(json.dumps(to_jsonable(self.calibration),
+                                                            indent=2))
+        save_checkpoint = getattr(self.model, "save_checkpoint", None)
+        if callable(save_checkpoint):
+            save_checkpoint(folder / "vae_checkpoint.pt")
+        # the marker last: a folder holding it is a complete fit output
+        (folder / FIT_MARKER).write_text(json.dumps(to_jsonable(self.config), indent=2))
 
     def gene_adjacency(self) -> tuple[pd.Index, sparse.csr_matrix]:
         """Symmetric gene x gene adjacency (strongest |weight| between two genes)."""

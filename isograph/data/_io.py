@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path, PurePath
 
@@ -14,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .._core import OutputFolder
 from ._container import SCHEMA_VERSION, IsoformData
 from ._validation import validate_isoform_data
 
@@ -74,6 +72,10 @@ def write_dataset(
         a non-empty folder that is not a dataset folder.
     NotADirectoryError
         If ``path`` exists and is not a folder.
+    IsADirectoryError
+        If ``path`` is the current directory or a folder above it.
+    BlockingIOError
+        If another process is writing ``path``.
     IsoformDataError
         If ``validate`` is True and ``data`` is invalid.
     ValueError
@@ -87,12 +89,11 @@ def write_dataset(
     path = Path(os.path.abspath(path))
     if validate:
         validate_isoform_data(data, min_samples=1)
-    _check_target(path, overwrite)
+    folder = OutputFolder(path, marker=MANIFEST, what="a dataset folder", overwrite=overwrite,
+                          param="path")
+    folder.check()
     manifest_text = _manifest_text(data)  # fails before anything touches the disk
-
-    created = _make_parents(path.parent)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    try:
+    with folder as tmp:
         tables = {
             "transcript_counts": data.transcript_counts.T,
             "transcripts": data.transcripts,
@@ -104,50 +105,9 @@ def write_dataset(
             _write_parquet(table, tmp / _FILES[key], key)
         for name, layer in (data.layers or {}).items():
             _write_parquet(layer.T, tmp / _layer_file(name), f"layer {name!r}")
-        with open(tmp / MANIFEST, "w", encoding="utf-8") as handle:
+        with open(tmp / MANIFEST, "w", encoding="utf-8") as handle:  # the marker, last
             handle.write(manifest_text)
-        _install(tmp, path, overwrite)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for folder in reversed(created):
-            try:
-                folder.rmdir()
-            except OSError:
-                break
-        raise
     return path
-
-
-def _check_target(path: Path, overwrite: bool) -> None:
-    if not path.exists():
-        return
-    if not path.is_dir():
-        raise NotADirectoryError(
-            f"path {str(path)!r} exists and is not a folder; expected a new or empty "
-            "folder (or an existing dataset folder with overwrite=True)."
-        )
-    if not any(path.iterdir()):
-        return
-    if not overwrite:
-        raise FileExistsError(
-            f"folder {str(path)!r} exists and is not empty; pass overwrite=True to replace it."
-        )
-    if not (path / MANIFEST).is_file():
-        raise FileExistsError(
-            f"folder {str(path)!r} is not empty and is not a dataset folder ({MANIFEST} "
-            "is missing); overwrite=True only replaces dataset folders."
-        )
-
-
-def _make_parents(parent: Path) -> list[Path]:
-    """Create missing parent folders; return those created, outermost first."""
-    missing = []
-    folder = parent.absolute()
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    return list(reversed(missing))
 
 
 def _write_parquet(table: pd.DataFrame, file: Path, key: str) -> None:
@@ -155,26 +115,6 @@ def _write_parquet(table: pd.DataFrame, file: Path, key: str) -> None:
         table.to_parquet(file)
     except (pa.ArrowException, TypeError, ValueError) as err:
         raise ValueError(f"could not write the {key} table to parquet: {err}") from err
-
-
-def _install(tmp: Path, path: Path, overwrite: bool) -> None:
-    """Move the finished folder ``tmp`` to ``path``; the old folder stays whole on failure."""
-    if not path.exists():
-        os.rename(tmp, path)
-        return
-    _check_target(path, overwrite)
-    if not any(path.iterdir()):
-        path.rmdir()
-        os.rename(tmp, path)
-        return
-    old = path.with_name(f".{path.name}.{uuid.uuid4().hex}.old")
-    os.rename(path, old)
-    try:
-        os.rename(tmp, path)
-    except BaseException:
-        os.rename(old, path)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _layer_file(name) -> str:

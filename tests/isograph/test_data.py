@@ -16,7 +16,6 @@ from isograph.data import (
     SCHEMA_VERSION,
     IsoformData,
     IsoformDataError,
-    _io,
     from_anndata,
     from_csv,
     read_dataset,
@@ -337,7 +336,9 @@ def test_failing_write_leaves_nothing_behind(tmp_path):
 def test_failing_swap_restores_the_old_folder(tmp_path, monkeypatch):
     good = make_data()
     good.write(tmp_path / "ds")
-    real_rename = os.rename
+    from isograph._core import _output
+
+    real_rename = _output._rename
     calls = []
 
     def flaky_rename(src, dst):
@@ -346,7 +347,9 @@ def test_failing_swap_restores_the_old_folder(tmp_path, monkeypatch):
             raise OSError("disk trouble")
         return real_rename(src, dst)
 
-    monkeypatch.setattr(_io.os, "rename", flaky_rename)
+    # the two-rename path (file systems without an atomic exchange)
+    monkeypatch.setattr(_output, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(_output, "_rename", flaky_rename)
     with pytest.raises(OSError, match="disk trouble"):
         make_data(gene_counts=False).write(tmp_path / "ds", overwrite=True)
     monkeypatch.undo()
