@@ -17,6 +17,7 @@ EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 _EXAMPLES = {
     "mDC": (("STRING", "Non-Specific", "Specific"), "STRING"),
     "mESC": (("Lofgof",), "Lofgof"),
+    "GSD": (("GroundTruth",), "GroundTruth"),
 }
 
 
@@ -26,7 +27,8 @@ def list_examples() -> dict[str, tuple[str, ...]]:
     Returns
     -------
     dict
-        ``{"mDC": ("STRING", "Non-Specific", "Specific"), "mESC": ("Lofgof",)}``;
+        ``{"mDC": ("STRING", "Non-Specific", "Specific"), "mESC": ("Lofgof",),
+        "GSD": ("GroundTruth",)}``;
         the first network of each is the default of :func:`load_example`.
 
     See Also
@@ -41,14 +43,19 @@ def load_example(name: str = "mDC", *, network: str | None = None) -> BeelineDat
 
     Parameters
     ----------
-    name : {"mDC", "mESC"}
+    name : {"mDC", "mESC", "GSD"}
         ``"mDC"``: mouse dendritic cells, TFs + 500 most variable genes
         (821 genes x 383 cells). ``"mESC"``: a 50-gene x 421-cell sample of the
         mouse embryonic stem cell data (TFs + 500), with the loss/gain-of-function
-        network restricted to those 50 genes (19 edges, 30 TFs).
+        network restricted to those 50 genes (19 edges, 30 TFs). ``"GSD"``:
+        BEELINE's gonadal sex determination Boolean-model simulation (19 genes x
+        2,000 cells, run ``ex1``) in BEELINE's own layout; its ground truth has
+        86 rows, of which 3 self loops and 7 duplicates are dropped here (76
+        edges from 18 TFs).
     network : str, optional
         Ground truth: ``"STRING"`` (default), ``"Non-Specific"`` or ``"Specific"``
-        (ChIP-seq) for mDC; ``"Lofgof"`` (default) for mESC.
+        (ChIP-seq) for mDC; ``"Lofgof"`` (default) for mESC; ``"GroundTruth"``
+        (default) for GSD.
 
     Returns
     -------
@@ -85,6 +92,12 @@ def load_example(name: str = "mDC", *, network: str | None = None) -> BeelineDat
             tfs=target.tfs,
             name=target.name,
         )
+    if name == "GSD":
+        with warnings.catch_warnings():
+            # the self loops and duplicate rows of BEELINE's file are documented above
+            warnings.simplefilter("ignore", BeelineDataWarning)
+            return load_beeline(EXAMPLES_DIR / "GSD", errors="drop", layout="beeline",
+                                name="GSD (BEELINE, ex1)")
     folder = EXAMPLES_DIR / "mESC" / network
     expression = read_expression(folder / "BL--ExpressionData_downsampled_50.csv.gz")
     with warnings.catch_warnings():

@@ -40,7 +40,8 @@ def _write_folder(path, genes, network, tfs=None, cells=4, extra=None):
 
 
 def test_list_examples():
-    assert list_examples() == {"mDC": ("STRING", "Non-Specific", "Specific"), "mESC": ("Lofgof",)}
+    assert list_examples() == {"mDC": ("STRING", "Non-Specific", "Specific"),
+                               "mESC": ("Lofgof",), "GSD": ("GroundTruth",)}
 
 
 def test_mdc_shapes_and_counts(mdc):
