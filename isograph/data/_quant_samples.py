@@ -35,8 +35,9 @@ def sample_paths(paths) -> tuple[list[str], list[Path]]:
     Parameters
     ----------
     paths : str, os.PathLike or list of them
-        One parent folder (its sub-folders are the samples, unless it holds a
-        quantification file itself) or per-sample folders / files.
+        One parent folder (its sub-folders are the samples, or its
+        ``<sample>.isoforms.results`` files; a folder holding one quantification
+        file is one sample) or per-sample folders / files.
 
     Returns
     -------
@@ -47,9 +48,11 @@ def sample_paths(paths) -> tuple[list[str], list[Path]]:
         parent = Path(os.fspath(paths))
         if not parent.exists():
             raise FileNotFoundError(f"paths {str(parent)!r} does not exist.")
-        if parent.is_file() or any(
-            _quantifier_of_file(f) for f in parent.iterdir() if f.is_file()
-        ):
+        files = sorted(f for f in parent.iterdir() if f.is_file()) if parent.is_dir() else []
+        rsem = [f for f in files if f.name.endswith(_RSEM_SUFFIXES)]
+        if len(rsem) > 1:
+            locations = rsem  # RSEM writes <sample>.isoforms.results side by side
+        elif parent.is_file() or any(_quantifier_of_file(f) for f in files):
             locations = [parent]  # one sample
         else:
             locations = sorted(p for p in parent.iterdir() if p.is_dir())
