@@ -2,24 +2,29 @@
 
 Everything is stored as tensors, strings, numbers, lists and dicts, so the file
 loads with ``torch.load(weights_only=True)`` (no pickled code runs on load).
+The checkpoint holds the model's state, not its results: the edge table, which
+grows with the square of the features (603 MB of a 662 MB checkpoint on 20,000
+genes), lives in the fit folder's ``edges.parquet`` only.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import pickle
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
+from .._core import atomic_file
 from ._vae_module import VaeModule
 
 FORMAT = "isograph.vae_checkpoint"
 VERSION = 1
 _ARRAYS = ("mean_", "scale_", "loadings_", "variance_explained_", "labels_")
-_TABLES = ("modules_", "edges_", "module_gene_roles_", "history_", "feature_signal_")
+# per feature / per epoch tables; ``edges_`` is a result (edges.parquet), not model state
+_TABLES = ("modules_", "module_gene_roles_", "history_", "feature_signal_")
 _MAX_LISTED = 5
 
 
@@ -104,7 +109,8 @@ def save_checkpoint(model, path) -> Path:
     """Write ``model`` to ``path`` (e.g. ``vae_checkpoint.pt``) atomically.
 
     The file is written next to ``path`` under a temporary name and renamed
-    into place, so an interrupted save never leaves a partial checkpoint.
+    into place, so an interrupted save never leaves a partial checkpoint. The
+    edge table ``edges_`` is not stored (it is a result: ``edges.parquet``).
 
     Parameters
     ----------
@@ -118,14 +124,8 @@ def save_checkpoint(model, path) -> Path:
     """
     state = checkpoint_state(model)
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(state, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path, "wb") as handle:
+        torch.save(state, handle)
     return path
 
 
@@ -165,6 +165,22 @@ def check_features(stored, given) -> None:
                      f"({len(given)}): " + "; ".join(parts))
 
 
+def _read(path: Path, map_location):
+    """``torch.load`` with the file named in every failure but a missing file."""
+    if path.is_file() and path.stat().st_size == 0:
+        raise ValueError(f"checkpoint {str(path)!r} is empty (0 bytes), e.g. from an "
+                         "interrupted copy; fit again to write a new one")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except (EOFError, RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError,
+            OSError, KeyError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ValueError(f"checkpoint {str(path)!r} is corrupt or not a torch file "
+                         f"({reason}); fit again to write a new one") from err
+
+
 def load_checkpoint(path, *, feature_names=None, map_location="cpu"):
     """Rebuild a fitted :class:`VaeNetworkModel` from a checkpoint.
 
@@ -181,11 +197,18 @@ def load_checkpoint(path, *, feature_names=None, map_location="cpu"):
     -------
     VaeNetworkModel
         Fitted: ``transform``, ``encode`` and ``reconstruct`` work as on the
-        model that was saved.
+        model that was saved. ``edges_`` is not restored: it is a result, read
+        it from the fit folder's ``edges.parquet``.
+
+    Raises
+    ------
+    ValueError
+        The file is empty, truncated or not an isograph VAE checkpoint; the
+        message names the file.
     """
     from ._vae import VaeNetworkModel
 
-    state = torch.load(Path(path), map_location=map_location, weights_only=True)
+    state = _read(Path(path), map_location)
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"{path} is not an isograph VAE checkpoint (format {FORMAT!r})")
     if state.get("version") != VERSION:
