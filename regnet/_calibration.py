@@ -8,7 +8,12 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import expit, log_expit
 
-__all__ = ["calibration_report", "expected_calibration_error", "fit_temperature"]
+__all__ = [
+    "calibration_report",
+    "expected_calibration_error",
+    "fit_temperature",
+    "uncalibrated_report",
+]
 
 
 def _nll(logits: np.ndarray, y: np.ndarray, temperature: float) -> float:
@@ -78,4 +83,14 @@ def calibration_report(logits, y, *, n_bins: int = 15) -> dict[str, float]:
         "log_loss_after": _nll(logits, y, temperature),
         "n_validation": int(len(y)),
         "n_bins": int(n_bins),
+    }
+
+
+def uncalibrated_report() -> dict[str, float]:
+    """The report of a model trained without validation pairs: temperature 1, nothing measured."""
+    nan = float("nan")
+    return {
+        "temperature": 1.0, "ece_before": nan, "ece_after": nan, "log_loss_before": nan,
+        "log_loss_after": nan, "n_validation": 0, "n_bins": 15,
+        "validation_auprc": nan, "validation_auroc": nan,
     }

@@ -12,6 +12,7 @@ __all__ = [
     "add_background_negatives",
     "check_expression",
     "check_pairs",
+    "held_out_per_tf",
     "training_pairs",
     "internal_validation_split",
     "sample_negatives",
@@ -122,9 +123,8 @@ def training_pairs(genes: pd.Index, edges, tfs, validation) -> TrainingPairs:
         raise ValueError(f"edges have regulators that are not in tfs: {_preview(stray)}.")
     val = None
     if validation is not None:
+        # a validation set without both labels is handled by fit's fallback
         frame = check_pairs(validation, genes, "validation", label="required")
-        if frame["Label"].nunique() < 2:
-            raise ValueError("validation must contain both labels (0 and 1).")
         shared = _codes(frame, n) & (_codes(pos, n) | _codes(neg, n))
         if shared:
             raise ValueError(
@@ -191,6 +191,17 @@ def add_background_negatives(rng, v_src, v_dst, v_lab, src, dst, tf_idx, n_genes
     )
 
 
+def held_out_per_tf(rng, src, fraction: float) -> np.ndarray:
+    """Mask holding out ``round(fraction * k)`` of each TF's ``k`` positives, keeping one."""
+    held = np.zeros(len(src), dtype=bool)
+    for tf in np.unique(src):
+        rows = np.flatnonzero(src == tf)
+        k = min(int(round(fraction * len(rows))), len(rows) - 1)
+        if k > 0:
+            held[rng.choice(rows, size=k, replace=False)] = True
+    return held
+
+
 def internal_validation_split(rng, src, dst, tf_idx, n_genes, fraction: float):
     """Hold out ``round(fraction * k)`` of each TF's ``k >= 2`` positives, plus negatives.
 
@@ -198,12 +209,7 @@ def internal_validation_split(rng, src, dst, tf_idx, n_genes, fraction: float):
     positive rate equals the network density.
     Returns ``(train_mask, val_src, val_dst, val_label)``.
     """
-    held = np.zeros(len(src), dtype=bool)
-    for tf in np.unique(src):
-        rows = np.flatnonzero(src == tf)
-        k = min(int(round(fraction * len(rows))), len(rows) - 1)
-        if k > 0:
-            held[rng.choice(rows, size=k, replace=False)] = True
+    held = held_out_per_tf(rng, src, fraction)
     if not held.any():
         raise ValueError(
             f"validation_fraction={fraction} holds out no positive edge (each TF keeps at "

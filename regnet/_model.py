@@ -15,17 +15,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._calibration import calibration_report
-from ._inputs import (
-    add_background_negatives,
-    check_expression,
-    check_pairs,
-    internal_validation_split,
-    standardize_rows,
-    training_pairs,
-)
+from ._calibration import calibration_report, uncalibrated_report
+from ._convert import check_columns, check_orientation, expression_frame, restrict_pairs
+from ._inputs import check_expression, check_pairs, standardize_rows, training_pairs
 from ._persistence import load_regnet, save_regnet
 from ._training import train_regnet
+from ._validation import choose_validation
 from .nn import GraphFeatures, RegNetModule
 
 __all__ = ["RegNet"]
@@ -123,7 +118,10 @@ class RegNet(BaseEstimator):
     best_epoch_ : int
         Epoch whose parameters were kept.
     validation_score_ : float
-        Validation AUPRC of that epoch.
+        Validation AUPRC of that epoch (NaN under ``"training_loss"``).
+    validation_strategy_ : str
+        Which pairs picked the epoch: ``"given"``, ``"internal"``,
+        ``"internal_pooled"`` or ``"training_loss"`` (see ``fit``'s Notes).
     calibration_ : dict
         Temperature scaling fitted on the validation pairs: ``temperature``,
         ``ece_before``, ``ece_after``, ``log_loss_before``, ``log_loss_after``,
@@ -216,13 +214,17 @@ class RegNet(BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X: pd.DataFrame, edges: pd.DataFrame, *, tfs=None, validation=None) -> RegNet:
+    def fit(self, X, edges: pd.DataFrame, *, tfs=None, validation=None, layer=None,
+            use_highly_variable=None, errors: str = "raise") -> RegNet:
         """Train on the known edges ``edges`` over the genes of ``X``.
 
         Parameters
         ----------
-        X : pandas.DataFrame
-            Expression, genes x cells; the index names the genes.
+        X : pandas.DataFrame or anndata.AnnData
+            Expression: a DataFrame of genes x cells (index = gene names), or
+            an AnnData of cells x genes (scanpy's orientation; ``var_names``
+            = gene names), converted at the door. Sparse ``.X`` is densified
+            over the genes used.
         edges : pandas.DataFrame
             Training pairs ``TF, Target[, Label]``. Without ``Label`` all pairs
             are positive. Positives form the message graph; rows with
@@ -231,18 +233,42 @@ class RegNet(BaseEstimator):
             Candidate regulators (random negatives are drawn from ``tfs x
             genes``); defaults to the TFs of the positive edges.
         validation : pandas.DataFrame, optional
-            Pairs ``TF, Target, Label`` with both labels, used for early
-            stopping (AUPRC) and temperature scaling (see
-            ``validation_negatives``). Its pairs take no part in training
-            (like any unlabelled pair, a validation positive may be drawn as a
-            random training negative). Without it,
-            ``validation_fraction`` of each TF's positives (TFs with at least
-            2) is held out of training, together with uniformly drawn non-edges
-            at the network's density.
+            Pairs ``TF, Target, Label`` used for early stopping (AUPRC) and
+            temperature scaling (see ``validation_negatives``). Its pairs take
+            no part in training (like any unlabelled pair, a validation
+            positive may be drawn as a random training negative). Without it,
+            or when it cannot hold both labels, ``validation_fraction`` of
+            each TF's positives is held out of training, together with
+            uniformly drawn non-edges at the network's density (see Notes).
+        layer : str, optional
+            AnnData only: the layer holding expression (default ``.X``).
+        use_highly_variable : bool, optional
+            AnnData only: keep the genes of ``var["highly_variable"]``.
+            None (default) uses them when the column exists, as scanpy does.
+        errors : {"raise", "drop"}, default="raise"
+            Pairs of ``edges`` / ``validation`` naming a gene absent from
+            ``X`` (e.g. filtered out as not highly variable), self loops, and
+            ``tfs`` absent from ``X``: ``"raise"`` names them in a
+            ``ValueError``; ``"drop"`` drops them with one
+            :class:`regnet.DroppedPairsWarning` that counts them.
 
         Returns
         -------
         self : RegNet
+
+        Raises
+        ------
+        ValueError
+            Also when ``X`` looks transposed: the genes named by ``edges`` sit
+            on the cell axis (DataFrame columns, AnnData ``obs_names``).
+
+        Notes
+        -----
+        Small networks: when no validation set with both labels can be
+        formed as above, ``fit`` falls back, with a
+        :class:`regnet.SmallNetworkWarning`, to holding out positives pooled
+        over all TFs, and failing that to early stopping on the training loss
+        without calibration. ``validation_strategy_`` records which applied.
         """
         self._validate_params()
         if self.hidden_channels % self.heads:
@@ -250,24 +276,23 @@ class RegNet(BaseEstimator):
                 f"hidden_channels must be a multiple of heads={self.heads}; "
                 f"got hidden_channels={self.hidden_channels}."
             )
-        X = check_expression(X)
+        frame, gene_axis, cell_axis, kind = expression_frame(
+            X, layer=layer, use_highly_variable=use_highly_variable
+        )
+        check_columns(edges, "edges")
+        check_orientation(gene_axis, cell_axis,
+                          set(edges["TF"].astype(str)) | set(edges["Target"].astype(str)), kind)
+        X = check_expression(frame)
         genes = X.index
+        edges, tfs, validation = restrict_pairs(genes, edges, tfs, validation, errors)
         pairs = training_pairs(genes, edges, tfs, validation)
-        tfs, tf_idx, src, dst = pairs.tfs, pairs.tf_idx, pairs.src, pairs.dst
+        tfs, tf_idx = pairs.tfs, pairs.tf_idx
         self.device_ = self._resolve_device()
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         rng = np.random.default_rng(seed)
-        if pairs.validation is None:
-            keep, v_src, v_dst, v_lab = internal_validation_split(
-                rng, src, dst, tf_idx, len(genes), self.validation_fraction
-            )
-            src, dst = src[keep], dst[keep]
-        else:
-            v_src, v_dst, v_lab = pairs.validation
-            if self.validation_negatives == "density":
-                v_src, v_dst, v_lab = add_background_negatives(
-                    rng, v_src, v_dst, v_lab, src, dst, tf_idx, len(genes)
-                )
+        src, dst, val, self.validation_strategy_ = choose_validation(
+            rng, pairs, len(genes), self.validation_fraction, self.validation_negatives
+        )
 
         self.genes_, self.tfs_ = genes, tfs
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
@@ -280,18 +305,22 @@ class RegNet(BaseEstimator):
             torch.manual_seed(seed)
             self.module_ = self._build_module(X.shape[1]).to(self.device_)
             result = train_regnet(
-                self, X, (src, dst), (pairs.neg_src, pairs.neg_dst), tf_idx,
-                (v_src, v_dst, v_lab), rng,
+                self, X, (src, dst), (pairs.neg_src, pairs.neg_dst), tf_idx, val, rng,
             )
         self.history_ = pd.DataFrame(result.history).rename(
             columns={"validation_score": "validation_auprc"}
         )
         self.best_epoch_ = result.best_epoch
+        if val is None:
+            self.history_["validation_auprc"] = np.nan
+            self.validation_score_ = float("nan")
+            self.calibration_ = uncalibrated_report()
+            return self
         self.validation_score_ = result.best_score
-        logits = self._logits(v_src, v_dst)
-        self.calibration_ = calibration_report(logits, v_lab)
-        self.calibration_["validation_auprc"] = float(average_precision_score(v_lab, logits))
-        self.calibration_["validation_auroc"] = float(roc_auc_score(v_lab, logits))
+        logits = self._logits(val[0], val[1])
+        self.calibration_ = calibration_report(logits, val[2])
+        self.calibration_["validation_auprc"] = float(average_precision_score(val[2], logits))
+        self.calibration_["validation_auroc"] = float(roc_auc_score(val[2], logits))
         return self
 
     def _resolve_device(self) -> torch.device:
@@ -337,12 +366,17 @@ class RegNet(BaseEstimator):
         )
 
     # ------------------------------------------------------------ inference
-    def _encode(self, X: pd.DataFrame | None = None):
-        """Genes, features and the module's ``(mu, logvar)`` for the genes of ``X``."""
+    def _encode(self, X: pd.DataFrame | None = None, **door):
+        """Genes, features and the module's ``(mu, logvar)`` for the genes of ``X``.
+
+        ``door`` holds ``layer`` / ``use_highly_variable`` for an AnnData ``X``.
+        """
         if X is None:
             X = self.expression_
         else:
-            X = check_expression(X)
+            frame, gene_axis, cell_axis, kind = expression_frame(X, **door)
+            check_orientation(gene_axis, cell_axis, self.genes_, kind)
+            X = check_expression(frame)
             missing = sorted(set(self.feature_names_in_) - set(X.columns))
             if missing:
                 raise ValueError(
@@ -363,13 +397,22 @@ class RegNet(BaseEstimator):
             logits = self.module_.decode(mu, src, dst, feats.pairs(src, dst))
         return logits.cpu().numpy().astype(np.float64)
 
-    def decision_function(self, pairs: pd.DataFrame) -> pd.Series:
+    def candidate_pairs(self) -> pd.DataFrame:
+        """All candidate pairs ``tfs_ x genes_`` but self pairs (columns ``TF``, ``Target``)."""
+        check_is_fitted(self, "module_")
+        tf = np.repeat(np.asarray(self.tfs_, dtype=object), len(self.genes_))
+        target = np.tile(np.asarray(self.genes_, dtype=object), len(self.tfs_))
+        keep = tf != target
+        return pd.DataFrame({"TF": tf[keep], "Target": target[keep]})
+
+    def decision_function(self, pairs: pd.DataFrame | None = None) -> pd.Series:
         """Uncalibrated edge logits of ``pairs`` (columns ``TF``, ``Target``).
 
         Parameters
         ----------
-        pairs : pandas.DataFrame
-            Columns ``TF`` and ``Target`` naming genes seen in ``fit``.
+        pairs : pandas.DataFrame, optional
+            Columns ``TF`` and ``Target`` naming genes seen in ``fit``;
+            defaults to :meth:`candidate_pairs`.
 
         Returns
         -------
@@ -377,35 +420,59 @@ class RegNet(BaseEstimator):
             Indexed like ``pairs``.
         """
         check_is_fitted(self, "module_")
+        if pairs is None:
+            pairs = self.candidate_pairs()
         frame = check_pairs(pairs, self.genes_, "pairs", label="ignore")
         logits = self._logits(frame["src"].to_numpy(), frame["dst"].to_numpy())
         return pd.Series(logits, index=pairs.index, name="logit")
 
-    def predict_proba(self, pairs: pd.DataFrame) -> pd.Series:
+    def predict_proba(self, pairs: pd.DataFrame | None = None):
         """Calibrated probability that each ``TF -> Target`` pair is a regulatory edge.
 
         Parameters
         ----------
-        pairs : pandas.DataFrame
+        pairs : pandas.DataFrame, optional
             Columns ``TF`` and ``Target`` naming genes seen in ``fit``.
 
         Returns
         -------
-        pandas.Series
-            ``sigmoid(logit / temperature)``, indexed like ``pairs``.
-        """
-        logits = self.decision_function(pairs)
-        proba = expit(logits.to_numpy() / self.calibration_["temperature"])
-        return pd.Series(proba, index=pairs.index, name="probability")
+        pandas.Series or pandas.DataFrame
+            With ``pairs``: ``sigmoid(logit / temperature)``, a Series indexed
+            like ``pairs``. Without: the ranked network, a DataFrame
+            ``TF, Target, probability`` over :meth:`candidate_pairs`, most
+            probable first.
 
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        Examples
+        --------
+        >>> network = RegNet().fit(adata, edges, errors="drop").predict_proba()  # doctest: +SKIP
+        """
+        ranked = pairs is None
+        if ranked:
+            pairs = self.candidate_pairs()
+        logits = self.decision_function(pairs)
+        proba = pd.Series(expit(logits.to_numpy() / self.calibration_["temperature"]),
+                          index=pairs.index, name="probability")
+        if not ranked:
+            return proba
+        network = pairs.assign(probability=proba.to_numpy())
+        return network.sort_values("probability", ascending=False, kind="stable",
+                                   ignore_index=True)
+
+    def transform(self, X, *, layer=None, use_highly_variable=None,
+                  key_added: str | None = None) -> pd.DataFrame:
         """VAE means of the genes of ``X`` (genes x latent).
 
         Parameters
         ----------
-        X : pandas.DataFrame
-            Genes x the cells seen in ``fit``; the graph is the training graph
-            restricted to these genes.
+        X : pandas.DataFrame or anndata.AnnData
+            Genes x the cells seen in ``fit`` (DataFrame), or cells x genes
+            (AnnData); the graph is the training graph restricted to these genes.
+        layer, use_highly_variable
+            AnnData only, as in :meth:`fit`.
+        key_added : str, optional
+            AnnData only: also write the embedding to ``X.varm[key_added]``
+            (``n_vars x latent``; NaN rows for genes left out, e.g. not highly
+            variable), as ``scanpy.tl`` functions do.
 
         Returns
         -------
@@ -413,8 +480,14 @@ class RegNet(BaseEstimator):
             Index = genes of ``X``, columns :meth:`get_feature_names_out`.
         """
         check_is_fitted(self, "module_")
-        genes, _, mu, _ = self._encode(X)
-        return pd.DataFrame(mu.cpu().numpy(), index=genes, columns=self.get_feature_names_out())
+        if key_added is not None and not hasattr(X, "varm"):
+            raise ValueError(f"key_added={key_added!r} writes to an AnnData's varm; X is a "
+                             f"{type(X).__name__}: leave key_added unset.")
+        genes, _, mu, _ = self._encode(X, layer=layer, use_highly_variable=use_highly_variable)
+        out = pd.DataFrame(mu.cpu().numpy(), index=genes, columns=self.get_feature_names_out())
+        if key_added is not None:
+            X.varm[key_added] = out.reindex(X.var_names.astype(str)).to_numpy()
+        return out
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the latent dimensions, ``latent_0 ... latent_{k-1}``."""

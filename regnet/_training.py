@@ -149,8 +149,9 @@ def train_regnet(model, X, positives, negatives, tf_idx, validation, rng) -> Fit
         labelled negatives.
     tf_idx : numpy.ndarray
         Gene indices of the candidate regulators.
-    validation : tuple of numpy.ndarray
-        ``(src, dst, label)`` scored each epoch (AUPRC).
+    validation : tuple of numpy.ndarray or None
+        ``(src, dst, label)`` scored each epoch (AUPRC); None scores an epoch
+        by its negated training loss (networks too small to validate on).
     rng : numpy.random.Generator
         Draws the edge masks and the random negatives.
 
@@ -173,8 +174,10 @@ def train_regnet(model, X, positives, negatives, tf_idx, validation, rng) -> Fit
     known = np.unique(src * n + dst)
     tensor = model._tensor
     full = model._features(X, src, dst)
-    v_src, v_dst = tensor(validation[0]), tensor(validation[1])
-    v_pairs = full.pairs(v_src, v_dst)
+    if validation is not None:
+        v_src, v_dst = tensor(validation[0]), tensor(validation[1])
+        v_pairs = full.pairs(v_src, v_dst)
+    last_loss = [math.inf]
     scale = 1.0 / (1.0 - model.edge_mask_rate)
     masks = []  # (hidden positives, features of the graph of the other positives)
     for _ in range(model.edge_mask_pool):
@@ -202,9 +205,12 @@ def train_regnet(model, X, positives, negatives, tf_idx, validation, rng) -> Fit
             reconstruction_weight=model.reconstruction_weight,
             entropy_weight=model.entropy_weight,
         )
+        last_loss[0] = float(loss.total.detach())
         return loss.total, loss.as_dict()
 
     def validate():
+        if validation is None:  # too small a network: follow the training loss
+            return -last_loss[0]
         logits = module(full.x, full.edge_index, v_src, v_dst, v_pairs)
         return average_precision_score(validation[2], logits.cpu().numpy())
 
