@@ -13,10 +13,18 @@ __all__ = ["load_regnet", "save_regnet"]
 
 _FORMAT = "regnet.RegNet"
 _FORMAT_VERSION = 1
+#: Files every RegNet.save folder holds: only such a folder is ever replaced.
+MARKERS = ("config.json", "model.pt")
 
 
 def save_regnet(model, directory) -> Path:
-    """Write a fitted ``RegNet`` to ``directory``; see :meth:`regnet.RegNet.save`."""
+    """Write a fitted ``RegNet`` to ``directory``; see :meth:`regnet.RegNet.save`.
+
+    The folder is built beside ``directory`` and swapped in whole: an earlier
+    RegNet.save folder there is replaced, any other non-empty folder, a file or
+    the current directory is refused, and a killed save leaves the old folder or
+    the new one (see :class:`isograph._core.OutputFolder`).
+    """
     params = model.get_params()
     if not (params["random_state"] is None or isinstance(params["random_state"], int)):
         params["random_state"] = None  # a RandomState instance is not JSON
@@ -28,18 +36,22 @@ def save_regnet(model, directory) -> Path:
         "validation_score": float(model.validation_score_),
         "input_feature_names": list(model.input_feature_names_),
     }
-    path = Path(directory)
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "config.json").write_text(json.dumps(config, indent=2))
-    state = {k: v.detach().cpu() for k, v in model.module_.state_dict().items()}
-    torch.save(state, path / "model.pt")
-    (path / "genes.txt").write_text("\n".join(model.genes_) + "\n")
-    (path / "tfs.txt").write_text("\n".join(model.tfs_) + "\n")
-    model.expression_.to_parquet(path / "expression.parquet")
-    model.edges_.to_parquet(path / "edges.parquet", index=False)
-    model.history_.to_csv(path / "history.csv", index=False)
-    (path / "calibration.json").write_text(json.dumps(model.calibration_, indent=2))
-    return path
+    # imported here: `import regnet` need not load the isograph package
+    from isograph._core import OutputFolder
+
+    text = json.dumps(config, indent=2)  # fails before anything touches the disk
+    with OutputFolder(directory, marker=MARKERS, what="a RegNet.save folder",
+                      overwrite=True) as tmp:
+        state = {k: v.detach().cpu() for k, v in model.module_.state_dict().items()}
+        torch.save(state, tmp / "model.pt")
+        (tmp / "genes.txt").write_text("\n".join(model.genes_) + "\n")
+        (tmp / "tfs.txt").write_text("\n".join(model.tfs_) + "\n")
+        model.expression_.to_parquet(tmp / "expression.parquet")
+        model.edges_.to_parquet(tmp / "edges.parquet", index=False)
+        model.history_.to_csv(tmp / "history.csv", index=False)
+        (tmp / "calibration.json").write_text(json.dumps(model.calibration_, indent=2))
+        (tmp / "config.json").write_text(text)  # the marker, last
+    return Path(directory)
 
 
 def load_regnet(cls, directory, *, device: str | None = None):

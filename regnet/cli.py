@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -111,6 +109,15 @@ def write_pretrain_directory(model, directory, *, parts=None, metrics=None) -> P
     return path
 
 
+def _output_folder(out: Path, overwrite: bool):
+    """``--out``: replaced only when it is an earlier ``regnet train`` output."""
+    from isograph._core import OutputFolder
+
+    return OutputFolder(out, marker=("config.json", "metrics.json"),
+                        what="a regnet train output", overwrite=overwrite, param="--out",
+                        flag="--overwrite")
+
+
 def _train(args) -> int:
     import torch
 
@@ -119,9 +126,11 @@ def _train(args) -> int:
     from .metrics import evaluate
 
     out = Path(args.out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.overwrite:
-        raise SystemExit(f"regnet train: --out {str(out)!r} exists and is not empty; "
-                         "pass --overwrite to replace it.")
+    folder = _output_folder(out, args.overwrite)
+    try:  # before any work: a file, a foreign folder, the cwd, an unwritable place
+        folder.check()
+    except OSError as exc:
+        raise SystemExit(f"regnet train: {exc}") from None
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     if args.example is not None:
@@ -159,17 +168,12 @@ def _train(args) -> int:
         validation_auprc=float(model.validation_score_),
         calibration=model.calibration_,
     )
-    # write everything next to --out first, so a failure leaves no partial folder behind
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    # built beside --out and swapped in whole; the folder rule is checked again there
     try:
-        write_pretrain_directory(model, staging, parts=parts, metrics=metrics)
-        if out.exists():
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
-        staging.rename(out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+        with folder as staging:
+            write_pretrain_directory(model, staging, parts=parts, metrics=metrics)
+    except OSError as exc:
+        raise SystemExit(f"regnet train: {exc}") from None
     summary = {k: metrics[k] for k in ("dataset", "epochs", "best_epoch", "validation_auprc")}
     for key in ("test_density", "test_degree_neutral"):
         if key in metrics:
