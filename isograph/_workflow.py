@@ -8,8 +8,10 @@ import time
 import numpy as np
 import pandas as pd
 
+from ._prepare import check_columns, prepare_counts, uninformative_traits
 from ._result import FitResult
 from .data import IsoformData
+from .data._coerce import as_isoform_data
 from .features import CovariateResidualizer, GeneAbundance, MultiplexFeatures, SwitchCoordinates
 from .models._base import MIN_SAMPLES
 from .models._registry import DEFAULT_BACKEND, backend_name, make_backend
@@ -18,11 +20,14 @@ from .network import feature_table, trait_associations
 CHANNELS = ("both", "switch", "abundance")
 
 
-def build_features(data: IsoformData, channels: str = "both"):
-    """The unfitted feature transformer for ``channels`` (pandas output)."""
+def build_features(data: IsoformData | None, channels: str = "both", *, transcript_to_gene=None):
+    """The unfitted feature transformer for ``channels`` (pandas output).
+
+    ``transcript_to_gene`` (e.g. after the expression filter) replaces ``data``'s map.
+    """
     if channels not in CHANNELS:
         raise ValueError(f"channels must be one of {list(CHANNELS)}, got {channels!r}")
-    t2g = data.transcript_to_gene
+    t2g = data.transcript_to_gene if transcript_to_gene is None else transcript_to_gene
     cls = {"both": MultiplexFeatures, "switch": SwitchCoordinates,
            "abundance": GeneAbundance}[channels]
     return cls(transcript_to_gene=t2g).set_output(transform="pandas")
@@ -60,18 +65,26 @@ def fit_dataset(
     covariates=None,
     channels: str = "both",
     traits=None,
+    expression_filter=True,
+    sample_qc=True,
     validate: bool = True,
+    transcript_to_gene=None,
     **backend_params,
 ) -> FitResult:
     """Find gene modules in an :class:`~isograph.data.IsoformData`.
 
-    Runs the feature transformer for ``channels``, regresses the named sample
-    covariates out of every feature, fits the backend and tests module
-    eigengenes against the remaining sample-table columns.
+    Flags outlying samples (:class:`~isograph.features.SampleQC`), keeps the
+    expressed genes (:class:`~isograph.features.ExpressedGeneFilter`, groups
+    from the discrete ``traits``), runs the feature transformer for
+    ``channels``, regresses the named sample covariates out of every feature,
+    fits the backend and tests module eigengenes against the named traits.
 
     Parameters
     ----------
-    data : IsoformData
+    data : IsoformData or anndata.AnnData
+        An AnnData is samples x transcripts with ``var["gene_id"]`` (or
+        ``transcript_to_gene``); it is converted with
+        :func:`~isograph.data.from_anndata`.
     backend : str or estimator, default "vae"
         ``"vae"``, ``"baseline"``, ``"latent"``, ``"graph"``, ``"wgcna"``, or an
         unfitted estimator.
@@ -81,10 +94,22 @@ def fit_dataset(
         Features: both channels (``<gene>::switch`` / ``<gene>::abundance``),
         or one of them (columns are gene ids).
     traits : list of str, optional
-        Sample-table columns to test against eigengenes; default every column
-        that is not a covariate.
+        Sample-table columns to test against eigengenes (none by default).
+        Their combination (discrete ones) also gives the expression filter's
+        groups, so a gene expressed in one condition only is kept. A constant
+        or single-level trait is reported (:class:`~isograph.features.TraitWarning`)
+        and listed in ``calibration["qc"]["untested_traits"]``.
+    expression_filter : bool or ExpressedGeneFilter, default True
+        Keep only expressed genes (all their transcripts); ``False`` keeps
+        every transcript; an estimator sets the thresholds.
+    sample_qc : bool or SampleQC, default True
+        Flag samples of outlying depth or zero share
+        (:class:`~isograph.features.SampleQCWarning`); they are listed in
+        ``calibration["qc"]``, not removed.
     validate : bool
         Check the dataset first (every problem reported at once).
+    transcript_to_gene : pandas.Series, pandas.DataFrame or path, optional
+        Transcript -> gene map for an AnnData ``data`` without ``var["gene_id"]``.
     **backend_params
         Passed to the backend's constructor.
 
@@ -92,21 +117,21 @@ def fit_dataset(
     -------
     FitResult
     """
-    if not isinstance(data, IsoformData):
-        raise TypeError(f"data must be an IsoformData, got {type(data).__name__}")
+    data = as_isoform_data(data, transcript_to_gene=transcript_to_gene)  # AnnData too
     covariates = [] if covariates is None else list(covariates)
-    missing = [c for c in covariates if c not in data.samples.columns]
-    if missing:
-        raise ValueError(
-            f"covariates {missing} are not columns of the sample table "
-            f"(columns: {list(data.samples.columns)})"
-        )
+    traits = [] if traits is None else ([traits] if isinstance(traits, str) else list(traits))
+    check_columns(data.samples, covariates, traits)
     model = make_backend(backend, **backend_params)
     if validate:
         data.validate(min_samples=MIN_SAMPLES)
+    untested = uninformative_traits(data.samples, traits)
     started = time.perf_counter()
-    featurizer = build_features(data, channels)
-    X = featurizer.fit_transform(data.transcript_counts)
+    counts, t2g, qc_report = prepare_counts(data, traits=traits,
+                                            expression_filter=expression_filter,
+                                            sample_qc=sample_qc)
+    qc_report["untested_traits"] = untested
+    featurizer = build_features(data, channels, transcript_to_gene=t2g)
+    X = featurizer.fit_transform(counts)
     qc = None
     if covariates:
         residualizer = CovariateResidualizer(covariates=covariates).set_output(transform="pandas")
@@ -116,11 +141,10 @@ def fit_dataset(
     model.fit(X)
     fit_seconds = time.perf_counter() - started - feature_seconds
     eigengenes = model.eigengenes(X)
-    if traits is None:
-        traits = [c for c in data.samples.columns if c not in covariates]
-    trait_table = trait_associations(eigengenes, data.samples, traits=traits)
+    trait_table = trait_associations(eigengenes, data.samples,
+                                     traits=[t for t in traits if t not in untested])
     calibration = dict(model.calibration_)
-    calibration.update(feature_seconds=feature_seconds, fit_seconds=fit_seconds)
+    calibration.update(feature_seconds=feature_seconds, fit_seconds=fit_seconds, qc=qc_report)
     from . import __version__
 
     config = {
@@ -134,6 +158,7 @@ def fit_dataset(
         "n_samples": int(X.shape[0]),
         "n_features": int(X.shape[1]),
         "n_transcripts": int(data.transcript_counts.shape[1]),
+        "expression_filter": qc_report.get("expression_filter"),
         "features": featurizer.get_params(deep=False) | {"transcript_to_gene": "<from data>"},
     }
     return FitResult(

@@ -103,7 +103,9 @@ def run_fit(args, overrides) -> int:
     check_backend(backend, params)
     data = _read_dataset(args.dataset_path)
     result = fit_dataset(data, backend, covariates=cfg["covariates"], channels=cfg["channels"],
-                         traits=cfg["traits"], validate=cfg["validate"], **params)
+                         traits=cfg["traits"], validate=cfg["validate"],
+                         expression_filter=cfg.get("expression_filter", True),
+                         sample_qc=cfg.get("sample_qc", True), **params)
     from ..models._registry import BACKEND_NAMES
 
     used = {k: v for k, v in cfg.items() if k not in BACKEND_NAMES or k == backend}

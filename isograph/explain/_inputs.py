@@ -55,15 +55,17 @@ def recompute_features(data, config: dict) -> pd.DataFrame:
     -------
     DataFrame
     """
+    from .._prepare import recorded_counts
     from .._workflow import build_features
     from ..features import CovariateResidualizer
 
-    featurizer = build_features(data, config.get("channels", "both"))
+    counts, t2g = recorded_counts(data, config)  # the expression filter the fit applied
+    featurizer = build_features(data, config.get("channels", "both"), transcript_to_gene=t2g)
     known = featurizer.get_params(deep=False)
     params = {k: v for k, v in (config.get("features") or {}).items()
               if k != "transcript_to_gene" and k in known}
     featurizer.set_params(**params)
-    X = featurizer.fit_transform(data.transcript_counts)
+    X = featurizer.fit_transform(counts)
     covariates = list(config.get("covariates") or [])
     missing = [c for c in covariates if c not in data.samples.columns]
     if missing:

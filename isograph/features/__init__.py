@@ -6,6 +6,7 @@ All are scikit-learn transformers (rows are samples) that work inside a
 
 from ._abundance import GeneAbundance, log_cpm
 from ._covariates import CovariateWarning
+from ._filter import ExpressedGeneFilter, ExpressionFilterWarning
 from ._multiplex import (
     ABUNDANCE_CHANNEL,
     CHANNEL_SEPARATOR,
@@ -15,6 +16,7 @@ from ._multiplex import (
     join_feature_name,
     split_feature_name,
 )
+from ._qc import SampleQC, SampleQCWarning, TraitWarning
 from ._residualize import CovariateResidualizer
 from ._switch import SwitchCoordinates
 
@@ -25,9 +27,14 @@ __all__ = [
     "SWITCH_CHANNEL",
     "CovariateResidualizer",
     "CovariateWarning",
+    "ExpressedGeneFilter",
+    "ExpressionFilterWarning",
     "GeneAbundance",
     "MultiplexFeatures",
+    "SampleQC",
+    "SampleQCWarning",
     "SwitchCoordinates",
+    "TraitWarning",
     "join_feature_name",
     "log_cpm",
     "split_feature_name",

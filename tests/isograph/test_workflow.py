@@ -34,7 +34,8 @@ def sim():
 
 @pytest.fixture(scope="module")
 def result(sim):
-    return fit_dataset(sim.data, CorrelationModel(), covariates=["batch", "confounder"])
+    return fit_dataset(sim.data, CorrelationModel(), covariates=["batch", "confounder"],
+                       traits=["trait"])
 
 
 def test_multiplex_fit_recovers_planted_modules(sim, result):
