@@ -14,6 +14,7 @@ import sys
 from ._commands import run_benchmark_command, run_compare, run_fit, run_simulate
 from ._config import CliError, available_configs, load_config, one_line
 from ._explain import add_explain_parsers
+from ._import import add_import_parser
 
 __all__ = ["CliError", "available_configs", "build_parser", "load_config", "main"]
 
@@ -44,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--traceback", action="store_true",
                         help="show the full traceback of an error instead of one line")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
-                                metavar="{fit,simulate,compare,benchmark,explain-module,report}")
+                                metavar="{import,fit,simulate,compare,benchmark,"
+                                "explain-module,report}")
 
     fit = sub.add_parser("fit", help="fit one backend to a dataset folder", epilog=_OVERRIDES)
     fit.add_argument("--dataset-path", required=True, help="dataset folder (manifest.json)")
@@ -80,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="replace an earlier benchmark report")
     bench.set_defaults(func=run_benchmark_command)
     add_explain_parsers(sub)
+    add_import_parser(sub)
     return parser
 
 

@@ -240,7 +240,8 @@ def _unmapped_report(counts, mapped, strip_version: bool, tx: pd.DataFrame) -> d
     hint = ""
     if not strip_version and len(unmapped):
         if _strip(unmapped).isin(_strip(tx["transcript_id"])).mean() > 0.5:
-            hint = " Most match after removing version suffixes: pass strip_version=True."
+            hint = (" Most match after removing version suffixes: pass strip_version=True "
+                    "(--strip-version in `isograph import`).")
     if mapped.sum() == 0:
         raise ValueError(
             f"none of the {len(mapped)} quantified transcripts (e.g. "
