@@ -270,12 +270,7 @@ class RegNet(BaseEstimator):
         over all TFs, and failing that to early stopping on the training loss
         without calibration. ``validation_strategy_`` records which applied.
         """
-        self._validate_params()
-        if self.hidden_channels % self.heads:
-            raise ValueError(
-                f"hidden_channels must be a multiple of heads={self.heads}; "
-                f"got hidden_channels={self.hidden_channels}."
-            )
+        self._check_params()
         frame, gene_axis, cell_axis, kind = expression_frame(
             X, layer=layer, use_highly_variable=use_highly_variable
         )
@@ -322,6 +317,16 @@ class RegNet(BaseEstimator):
         self.calibration_["validation_auprc"] = float(average_precision_score(val[2], logits))
         self.calibration_["validation_auroc"] = float(roc_auc_score(val[2], logits))
         return self
+
+    def _check_params(self) -> None:
+        """Parameter rules and the device, checked before any data is touched."""
+        self._validate_params()
+        if self.hidden_channels % self.heads:
+            raise ValueError(
+                f"hidden_channels must be a multiple of heads={self.heads}; "
+                f"got hidden_channels={self.hidden_channels}."
+            )
+        self._resolve_device()
 
     def _resolve_device(self) -> torch.device:
         if self.device == "auto":

@@ -18,7 +18,7 @@ REASON_ISOLATED = "no neighbours in the message graph (m = 0)"
 def shrinkage_weights(
     model,
     X: pd.DataFrame | None = None,
-    method: str = "projection",
+    method: str = "finite_difference",
     eps: float = 1e-2,
     *,
     reference: str = "prior",
@@ -39,14 +39,15 @@ def shrinkage_weights(
     X : pandas.DataFrame, optional
         Genes x the cells seen in ``fit``; defaults to the fitted expression.
         The message graph is the training graph restricted to these genes.
-    method : {"projection", "finite_difference"}, default="projection"
+    method : {"projection", "finite_difference"}, default="finite_difference"
         ``"projection"``: ``clip(<Delta, delta> / ||delta||^2, 0, 1)`` with
         ``delta = x - m`` and ``Delta`` the matching contrast of the layer
         output on its first ``F`` dimensions (zero-padded when the hidden size
         is smaller than ``F``). ``"finite_difference"``:
         ``S_x / (S_x + S_m)``, the aggregator's sensitivities to its two
         arguments along the unit direction of ``delta``; basis-free, works in
-        input space only.
+        input space only. The default because the projection is degenerate
+        on trained models (every weight near 0, ``docs/model_interpretation.md``).
     eps : float, default=1e-2
         Finite-difference step.
     reference : {"prior", "neighbors"}, default="prior"

@@ -2,12 +2,14 @@
 
 Usage::
 
-    python -m regnet.visualization.visualize_regnet --pretrain_dir DIR \
-        [--expression_csv FILE] [--tf_file FILE] [--plots basic shrinkage | all] \
-        [--method umap|tsne|pca] [--shrinkage_method projection|finite_difference]
+    regnet visualize --pretrain-dir DIR \
+        [--expression-csv FILE] [--tf-file FILE] [--plots basic shrinkage | all] \
+        [--method umap|tsne|pca] [--shrinkage-method finite_difference|projection]
 
-``DIR`` is what ``regnet train --out DIR`` writes. ``--expression_csv``
-(BEELINE genes x cells CSV) and ``--tf_file`` (``TF.csv`` with a ``TF``
+(also ``python -m regnet.visualization.visualize_regnet``; the older
+underscore spellings ``--pretrain_dir`` etc. are still accepted).
+``DIR`` is what ``regnet train --output-dir DIR`` writes. ``--expression-csv``
+(BEELINE genes x cells CSV) and ``--tf-file`` (``TF.csv`` with a ``TF``
 column, or one name per line) default to the expression and TF list stored in
 ``DIR``. Plot sets:
 
@@ -38,24 +40,26 @@ __all__ = ["main", "read_tf_file", "render_plots"]
 PLOT_SETS = ("basic", "shrinkage")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str = "python -m regnet.visualization.visualize_regnet"):
     parser = argparse.ArgumentParser(
-        prog="python -m regnet.visualization.visualize_regnet",
+        prog=prog,
         description="Write diagnostic PNGs (latent embedding, shrinkage weights) into a "
                     "RegNet pretrain directory.",
     )
-    parser.add_argument("--pretrain_dir", "--pretrain-dir", required=True,
-                        help="directory written by `regnet train --out`")
-    parser.add_argument("--expression_csv", "--expression-csv", default=None,
+    parser.add_argument("--pretrain-dir", "--pretrain_dir", required=True,
+                        help="directory written by `regnet train --output-dir`")
+    parser.add_argument("--expression-csv", "--expression_csv", default=None,
                         help="genes x cells CSV (default: the directory's expression)")
-    parser.add_argument("--tf_file", "--tf-file", default=None,
+    parser.add_argument("--tf-file", "--tf_file", default=None,
                         help="TF.csv (column TF) or one TF per line (default: tfs.txt)")
     parser.add_argument("--plots", nargs="+", choices=(*PLOT_SETS, "all"), default=["basic"],
                         help="plot sets to draw (default: basic)")
     parser.add_argument("--method", choices=("umap", "tsne", "pca"), default="umap",
                         help="2-D layout of the embeddings (default: umap)")
-    parser.add_argument("--shrinkage_method", "--shrinkage-method",
-                        choices=("projection", "finite_difference"), default="projection")
+    parser.add_argument("--shrinkage-method", "--shrinkage_method",
+                        choices=("finite_difference", "projection"), default="finite_difference",
+                        help="finite_difference (default; basis-free) or projection, which is "
+                             "degenerate on trained models (every weight near 0)")
     parser.add_argument("--reference", choices=("prior", "neighbors"), default="prior",
                         help="hidden-space reference of the projection (default: prior)")
     parser.add_argument("--eps", type=float, default=1e-2, help="finite-difference step")
@@ -77,7 +81,7 @@ def read_tf_file(path) -> list[str]:
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"--tf_file {str(path)!r} does not exist.")
+        raise FileNotFoundError(f"--tf-file {str(path)!r} does not exist.")
     text = path.read_text().splitlines()
     header = [c.strip() for c in text[0].split(",")] if text else []
     if "TF" in header:
@@ -96,7 +100,7 @@ def _figure(dpi: int):
 
 
 def render_plots(model, expression: pd.DataFrame, tfs: list[str], *, plots=("basic",),
-                 method: str = "umap", shrinkage_method: str = "projection",
+                 method: str = "umap", shrinkage_method: str = "finite_difference",
                  reference: str = "prior", eps: float = 1e-2, seed: int = 0,
                  dpi: int = 100, embeddings: pd.DataFrame | None = None) -> dict:
     """Draw the requested plot sets; nothing is written.
@@ -181,16 +185,32 @@ def _write(outputs: dict, directory: Path) -> list[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def main(argv=None) -> int:
-    """Entry point: parse ``argv``, draw, write into ``--pretrain_dir``."""
-    args = _parser().parse_args(argv)
+def main(argv=None, *, prog: str = "python -m regnet.visualization.visualize_regnet") -> int:
+    """Entry point: parse ``argv``, draw, write into ``--pretrain-dir``.
+
+    Returns 0 on success and 1 on an expected failure, reported as one line
+    on stderr (``regnet visualize: error: ...``) with nothing written.
+    """
+    from regnet.cli import USER_ERRORS, one_line
+
+    args = _parser(prog).parse_args(argv)
+    try:
+        written = _run(args)
+    except USER_ERRORS as exc:
+        sys.stderr.write(f"{prog}: error: {one_line(exc)}\n")
+        return 1
+    print(json.dumps({"wrote": [str(p) for p in written]}, indent=2))
+    return 0
+
+
+def _run(args) -> list[Path]:
     from regnet import RegNet
     from regnet.data import read_expression
 
     directory = Path(args.pretrain_dir)
     if not (directory / "config.json").is_file():
-        raise SystemExit(f"visualize_regnet: --pretrain_dir {str(directory)!r} is not a RegNet "
-                         "pretrain directory (no config.json); create one with `regnet train`.")
+        raise ValueError(f"--pretrain-dir {str(directory)!r} is not a RegNet pretrain directory "
+                         "(no config.json); create one with `regnet train --output-dir`.")
     model = RegNet.load(directory, device="cpu")
     embeddings = None
     if args.expression_csv is None:
@@ -203,20 +223,15 @@ def main(argv=None) -> int:
     tfs = model.tfs_ if args.tf_file is None else read_tf_file(args.tf_file)
     known = set(map(str, expression.index))
     if not known & set(tfs):
-        raise SystemExit(f"visualize_regnet: --tf_file {args.tf_file!r} names no gene of the "
-                         "expression matrix.")
+        raise ValueError(f"--tf-file {args.tf_file!r} names no gene of the expression matrix "
+                         "(check --expression-csv).")
     plots = PLOT_SETS if "all" in args.plots else tuple(dict.fromkeys(args.plots))
-    try:
-        outputs = render_plots(
-            model, expression, list(tfs), plots=plots, method=args.method,
-            shrinkage_method=args.shrinkage_method, reference=args.reference, eps=args.eps,
-            seed=args.seed, dpi=args.dpi, embeddings=embeddings,
-        )
-    except ValueError as exc:
-        raise SystemExit(f"visualize_regnet: {exc}") from exc
-    written = _write(outputs, directory)
-    print(json.dumps({"wrote": [str(p) for p in written]}, indent=2))
-    return 0
+    outputs = render_plots(
+        model, expression, list(tfs), plots=plots, method=args.method,
+        shrinkage_method=args.shrinkage_method, reference=args.reference, eps=args.eps,
+        seed=args.seed, dpi=args.dpi, embeddings=embeddings,
+    )
+    return _write(outputs, directory)
 
 
 if __name__ == "__main__":  # pragma: no cover

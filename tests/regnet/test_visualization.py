@@ -202,7 +202,7 @@ def test_cli_writes_readable_pngs(pretrain_dir, capsys):
     table = pd.read_csv(pretrain_dir / "shrinkage_weights.csv", index_col=0)
     assert {"weight", "bayes_weight", "degree", "reason"} <= set(table.columns)
     assert table["weight"].dropna().between(0, 1).all()
-    assert (table["method"] == "projection").all()
+    assert (table["method"] == "finite_difference").all()  # the default: projection is degenerate
     assert "latent_pca.png" in capsys.readouterr().out
     assert not [p for p in pretrain_dir.iterdir() if p.name.startswith(".visualize")]
 
@@ -227,21 +227,33 @@ def test_cli_expression_csv_and_tf_file(pretrain_dir, tmp_path):
     assert read_tf_file(lines) == ["G01", "G02"]
 
 
-def test_cli_bad_input_writes_nothing(pretrain_dir, tmp_path):
+def test_cli_bad_input_writes_nothing(pretrain_dir, tmp_path, capsys):
     before = {p.name: p.stat().st_mtime_ns for p in pretrain_dir.iterdir()}
     tf_file = tmp_path / "tfs.txt"
     tf_file.write_text("NOPE1\nNOPE2\n")
-    with pytest.raises(SystemExit, match="names no gene"):
-        main(["--pretrain_dir", str(pretrain_dir), "--tf_file", str(tf_file), "--plots", "all"])
-    with pytest.raises(SystemExit, match="not a RegNet pretrain directory"):
-        main(["--pretrain_dir", str(tmp_path), "--plots", "basic"])
+    assert main(["--pretrain_dir", str(pretrain_dir), "--tf_file", str(tf_file),
+                 "--plots", "all"]) == 1
+    err = capsys.readouterr().err
+    assert "names no gene" in err and "--tf-file" in err and len(err.splitlines()) == 1
+    assert main(["--pretrain-dir", str(tmp_path), "--plots", "basic"],
+                prog="regnet visualize") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("regnet visualize: error: --pretrain-dir")
+    assert "not a RegNet pretrain directory" in err and len(err.splitlines()) == 1
     with pytest.raises(SystemExit):
         main(["--pretrain_dir", str(pretrain_dir), "--method", "mds"])
     assert {p.name: p.stat().st_mtime_ns for p in pretrain_dir.iterdir()} == before
 
 
-def test_regnet_visualize_subcommand_forwards_to_the_plotting_command(pretrain_dir):
+def test_regnet_visualize_subcommand_forwards_to_the_plotting_command(pretrain_dir, capsys):
     from regnet.cli import main as regnet_main
+
+    with pytest.raises(SystemExit) as exit_info:
+        regnet_main(["visualize", "--help"])
+    assert exit_info.value.code == 0
+    help_text = capsys.readouterr().out
+    assert help_text.startswith("usage: regnet visualize")
+    assert "--pretrain-dir" in help_text and "finite_difference (default" in help_text
 
     assert regnet_main(["visualize", "--pretrain_dir", str(pretrain_dir), "--plots", "basic",
                         "--method", "pca", "--dpi", "60"]) == 0
