@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._result import atomic_directory, to_jsonable
-from ._config import CliError, as_list, backend_params, load_config
+from .._core import OutputFolder
+from .._result import FIT_MARKER, to_jsonable
+from ._config import CliError, as_list, backend_params, column_list, load_config
 from ._report import comparison_table, summarize, summary_markdown, write_benchmark_report
 
 #: Where ``isograph simulate`` puts the planted truth inside a dataset folder.
@@ -29,20 +30,31 @@ def check_output_dir(path, *, overwrite: bool, marker: str, what: str) -> Path:
     must hold ``marker`` (the file that shows it is an earlier ``what``), so
     ``--overwrite`` never deletes an unrelated folder.
     """
-    path = Path(path)
-    if not path.exists():
-        return path
-    if not path.is_dir():
-        raise CliError(f"--output-dir {str(path)!r} exists and is not a directory")
-    if not any(path.iterdir()):
-        return path
-    if not overwrite:
-        raise CliError(f"--output-dir {str(path)!r} exists and is not empty; "
-                       "pass --overwrite to replace it")
-    if not (path / marker).is_file():
-        raise CliError(f"--output-dir {str(path)!r} is not empty and holds no {marker}, so it "
-                       f"is not {what}; --overwrite only replaces {what}")
-    return path
+    try:  # the shared rule: also refuses a file, the cwd and an unwritable place
+        cli_output_folder(path, overwrite=overwrite, marker=marker, what=what).check()
+    except OSError as exc:
+        raise CliError(str(exc)) from None
+    return Path(path)
+
+
+def cli_output_folder(path, *, overwrite: bool, marker: str, what: str) -> OutputFolder:
+    """``--output-dir`` as an :class:`~isograph._core.OutputFolder` (messages name the flags)."""
+    return OutputFolder(path, marker=marker, what=what, overwrite=overwrite,
+                        param="--output-dir", flag="--overwrite")
+
+
+def _seed(cfg: dict, backend: str, params: dict) -> None:
+    """Draw and record a seed when ``random_state`` is null, so the run can be repeated.
+
+    ``fit_config.json`` then holds the seed actually used (in ``backend_params``
+    and in the recorded config) instead of ``null``.
+    """
+    if "random_state" in params and params["random_state"] is None:
+        import numpy as np
+
+        seed = int(np.random.SeedSequence().entropy % 2**31)
+        params["random_state"] = seed
+        cfg[backend] = dict(cfg.get(backend) or {}, random_state=seed)
 
 
 def check_backend(name: str, params: dict) -> None:
@@ -94,25 +106,33 @@ def run_fit(args, overrides) -> int:
     """``isograph fit``: one backend on one dataset folder; writes the artifacts."""
     from .._workflow import fit_dataset
 
-    check_output_dir(args.output_dir, overwrite=args.overwrite, marker="fit_config.json",
+    check_output_dir(args.output_dir, overwrite=args.overwrite, marker=FIT_MARKER,
                      what="an isograph fit output")
+    folder = cli_output_folder(args.output_dir, overwrite=args.overwrite, marker=FIT_MARKER,
+                               what="an isograph fit output")
     cli_overrides = [f"backend={args.backend}"] if args.backend else []
     cfg = load_config("fit", cli_overrides + list(overrides))
     backend = cfg["backend"]
+    cfg["covariates"] = column_list(cfg["covariates"], "covariates")
+    cfg["traits"] = column_list(cfg["traits"], "traits")
     params = backend_params(cfg, backend)
+    _seed(cfg, backend, params)
     check_backend(backend, params)
-    data = _read_dataset(args.dataset_path)
-    result = fit_dataset(data, backend, covariates=cfg["covariates"], channels=cfg["channels"],
-                         traits=cfg["traits"], validate=cfg["validate"],
-                         expression_filter=cfg.get("expression_filter", True),
-                         sample_qc=cfg.get("sample_qc", True), **params)
-    from ..models._registry import BACKEND_NAMES
+    # held from here to the end: a second writer of --output-dir fails now, not after the fit
+    with folder as tmp:
+        data = _read_dataset(args.dataset_path)
+        result = fit_dataset(data, backend, covariates=cfg["covariates"],
+                             channels=cfg["channels"], traits=cfg["traits"],
+                             validate=cfg["validate"],
+                             expression_filter=cfg.get("expression_filter", True),
+                             sample_qc=cfg.get("sample_qc", True), **params)
+        from ..models._registry import BACKEND_NAMES
 
-    used = {k: v for k, v in cfg.items() if k not in BACKEND_NAMES or k == backend}
-    dataset_path = str(Path(args.dataset_path).resolve())
-    result.config["cli"] = {"command": "fit", "dataset_path": dataset_path,
-                            "overrides": list(overrides), "config": used}
-    result.save(args.output_dir, overwrite=args.overwrite)
+        used = {k: v for k, v in cfg.items() if k not in BACKEND_NAMES or k == backend}
+        dataset_path = str(Path(args.dataset_path).resolve())
+        result.config["cli"] = {"command": "fit", "dataset_path": dataset_path,
+                                "overrides": list(overrides), "config": used}
+        result._write_artifacts(tmp)
     modules = result.modules
     n_assigned = int(modules.loc[modules["module_id"] >= 0, "gene_id"].nunique())
     _emit(f"{backend}: {result.model.n_modules_} modules, {n_assigned} of "
@@ -133,7 +153,8 @@ def run_simulate(args, overrides) -> int:
                      what="a dataset folder")
     generator = {k: v for k, v in (cfg["generator"] or {}).items() if v is not None}
     ds = make_isoform_dataset(cfg["preset"], random_state=cfg["random_state"], **generator)
-    with atomic_directory(args.output_dir, overwrite=args.overwrite) as tmp:
+    with cli_output_folder(args.output_dir, overwrite=args.overwrite,
+                           marker="manifest.json", what="a dataset folder") as tmp:
         write_dataset(ds.data, tmp)
         truth = tmp / TRUTH_DIR
         truth.mkdir()
@@ -168,10 +189,13 @@ def run_compare(args, overrides) -> int:
     with dask_context(cfg["dask_scheduler"]):
         table, results = compare_backends(
             data, backends, truth=truth, n_jobs=cfg["n_jobs"], backend_params=params,
-            covariates=cfg["covariates"], channels=cfg["channels"], traits=cfg["traits"])
+            covariates=column_list(cfg["covariates"], "covariates"), channels=cfg["channels"],
+            traits=column_list(cfg["traits"], "traits"))
     _emit(comparison_table(table))
     if args.output_dir is not None:
-        with atomic_directory(args.output_dir, overwrite=args.overwrite) as tmp:
+        with cli_output_folder(args.output_dir, overwrite=args.overwrite,
+                               marker="comparison.json",
+                               what="an isograph compare output") as tmp:
             for name, result in results.items():
                 result.save(tmp / name)
             report = {"config": cfg, "dataset_path": str(args.dataset_path),
@@ -218,10 +242,12 @@ def run_benchmark_command(args, overrides) -> int:
     with dask_context(cfg["dask_scheduler"]), warnings.catch_warnings():
         warnings.simplefilter("ignore", FitFailedWarning)  # reported below, in one line
         runs = run_benchmark(suites, backends, cfg["seeds"], n_jobs=cfg["n_jobs"],
-                             backend_params=params, covariates=cfg["covariates"],
+                             backend_params=params,
+                             covariates=column_list(cfg["covariates"], "covariates"),
                              channels=cfg["channels"], verbose=cfg["verbose"])
     cfg = dict(cfg, output_dir=str(output_dir), config_name=args.config_name)
-    with atomic_directory(output_dir, overwrite=args.overwrite) as tmp:
+    with cli_output_folder(output_dir, overwrite=args.overwrite, marker="benchmark.json",
+                           what="an isograph benchmark output") as tmp:
         files = write_benchmark_report(tmp, runs, cfg)
     _emit(summary_markdown(summarize(runs)))
     _emit(f"wrote {', '.join(str(Path(output_dir) / f.name) for f in files.values())}")

@@ -154,3 +154,20 @@ def as_list(value, name: str) -> list:
     if not items:
         raise CliError(f"{name} must name at least one item, got an empty list")
     return items
+
+
+def column_list(value, name: str) -> list[str] | None:
+    """A list-of-columns option (``covariates``, ``traits``) as a list, or ``None``.
+
+    Hydra reads ``covariates=batch`` (no brackets) as the string ``"batch"``,
+    which would otherwise be taken as the columns ``b, a, t, c, h``: a plain
+    name is one column. Anything but names is refused with the right form.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise CliError(f"{name} must name sample-table columns, e.g. {name}=[batch] or "
+                   f"{name}=[batch,age]; got {value!r}")

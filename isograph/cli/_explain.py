@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
 
-from .._result import atomic_directory, to_jsonable
+from .._core import atomic_file
+from .._result import to_jsonable
 from ._config import CliError
 
 #: Where ``explain-module`` writes inside a fit folder unless ``--output-dir`` is given.
@@ -96,7 +95,7 @@ def run_explain_module(args, overrides) -> int:
     from ..explain._inputs import CHECKPOINT
     from ..models._base import module_name
     from ..plotting import plot_module_drivers
-    from ._commands import check_output_dir
+    from ._commands import check_output_dir, cli_output_folder
 
     _no_overrides("explain-module", overrides)
     fit_dir = _fit_dir(args.fit_dir)
@@ -134,7 +133,9 @@ def run_explain_module(args, overrides) -> int:
     }
     fig, ax = _figure(7.0, 1.5 + 0.22 * min(len(table), 3 * args.n_top))
     plot_module_drivers(table, n_top=args.n_top, ax=ax)
-    with atomic_directory(output_dir, overwrite=args.overwrite) as tmp:
+    with cli_output_folder(output_dir, overwrite=args.overwrite,
+                           marker="vae_drivers.parquet",
+                           what="an isograph explain-module output") as tmp:
         table.to_parquet(tmp / "vae_drivers.parquet", index=False)
         ig.table.to_parquet(tmp / "ig_attributions.parquet", index=False)
         fig.savefig(tmp / "vae_drivers.png", dpi=DPI)
@@ -206,15 +207,16 @@ def run_report(args, overrides) -> int:
     figures, skipped = _report_figures(fit_dir)
     if not figures:
         raise CliError(f"nothing to draw in {str(fit_dir)!r}: " + "; ".join(skipped))
-    # render everything first, then move the files in: an error leaves nothing behind
-    tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=fit_dir))
-    try:
-        for name, fig in figures.items():
-            fig.savefig(tmp / name, dpi=DPI)
-        for name in figures:
-            os.replace(tmp / name, fit_dir / name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    # render everything first, then write each file atomically: an error leaves nothing
+    # behind, and a kill leaves no hidden folder inside the fit folder
+    rendered = {}
+    for name, fig in figures.items():
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=DPI)
+        rendered[name] = buffer.getvalue()
+    for name, png in rendered.items():
+        with atomic_file(fit_dir / name, "wb") as handle:
+            handle.write(png)
     note = f" (left out: {'; '.join(skipped)})" if skipped else ""
     _emit(f"wrote {', '.join(str(fit_dir / n) for n in figures)}{note}")
     return 0
