@@ -192,7 +192,8 @@ def from_anndata(
         Observations are samples (``obs`` becomes the sample table) and
         variables are transcripts (``var_names`` are transcript ids, ``var``
         keeps their annotations). A DataFrame in ``obsm["gene_counts"]`` becomes
-        the gene counts; a dict in ``uns["isograph_metadata"]`` the metadata.
+        the gene counts; a dict in ``uns["isograph_metadata"]`` the metadata;
+        layers other than ``layer`` become the dataset's ``layers``.
     gene_key : str, default="gene_id"
         Column of ``adata.var`` holding each transcript's gene id.
     layer : str, optional
@@ -262,12 +263,21 @@ def from_anndata(
             gene_counts.columns.name = "gene_id"
 
     metadata = copy.deepcopy(dict(adata.uns.get(_ANNDATA_METADATA, {})))
+    # The other layers (e.g. TPM and effective length from a quantifier) ride along.
+    layers = {
+        name: pd.DataFrame(
+            m.toarray() if sparse.issparse(m) else np.asarray(m),
+            index=sample_ids.copy(), columns=transcript_ids.copy(),
+        )
+        for name, m in adata.layers.items() if name != layer
+    }
     data = IsoformData(
         transcript_counts=counts,
         transcripts=transcripts,
         samples=samples,
         gene_counts=gene_counts,
         metadata=metadata,
+        layers=layers,
     )
     if validate:
         validate_isoform_data(data, min_samples=1)
@@ -280,8 +290,9 @@ def to_anndata(data: IsoformData):
     Samples become observations (``obs`` is the sample table) and transcripts
     variables (``var`` is the transcript table indexed by transcript id, with a
     ``gene_id`` column); ``X`` holds the counts. Gene counts go to
-    ``obsm["gene_counts"]`` and metadata to ``uns["isograph_metadata"]``, so
-    :func:`from_anndata` restores the dataset.
+    ``obsm["gene_counts"]``, metadata to ``uns["isograph_metadata"]`` and the
+    dataset's ``layers`` (e.g. TPM) to ``layers``, so :func:`from_anndata`
+    restores the dataset.
 
     Parameters
     ----------
@@ -317,4 +328,6 @@ def to_anndata(data: IsoformData):
         adata.obsm[_ANNDATA_GENE_COUNTS] = gene_counts
     if data.metadata:
         adata.uns[_ANNDATA_METADATA] = copy.deepcopy(data.metadata)
+    for name, layer in (data.layers or {}).items():
+        adata.layers[name] = layer.to_numpy(copy=True)
     return adata

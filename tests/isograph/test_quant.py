@@ -314,3 +314,12 @@ def test_fit_dataset_accepts_an_anndata():
     pd.testing.assert_frame_equal(again.modules, expected.modules)
     with pytest.raises(TypeError, match="IsoformData or an anndata.AnnData"):
         fit_dataset(data.transcript_counts, **params)
+
+
+def test_layers_survive_an_anndata_round_trip(macrophage):
+    pytest.importorskip("anndata")
+    adata = macrophage.to_anndata()
+    np.testing.assert_array_equal(adata.layers["tpm"], macrophage.layers["tpm"].to_numpy())
+    back = IsoformData.from_anndata(adata)
+    pd.testing.assert_frame_equal(back.layers["effective_length"],
+                                  macrophage.layers["effective_length"], check_names=False)
