@@ -60,6 +60,8 @@ def read_quantifications(
         Remove version suffixes (``ENST00000456328.2`` -> ``ENST00000456328``)
         from the quantified ids and the map, e.g. to join a GENCODE v29 salmon
         index with an unversioned map.
+        Ids holding whole GENCODE fasta headers (``ENST...|ENSG...|...``) are
+        always cut to their first field.
     sample_column : str, optional
         Column of ``samples`` holding the sample names; by default the index,
         or else the one column whose values are the sample names.
@@ -121,6 +123,11 @@ def read_quantifications(
                            disable=not progress):
         frames.append(read_quant_file(file, kind))
     ids = _common_ids(frames, [f for _, f in found])
+    if ids.str.contains("|", regex=False).any():
+        # A GENCODE fasta indexed without salmon's --gencode keeps the whole header
+        # (ENST...|ENSG...|...|); the transcript id is its first field (tximport's
+        # ignoreAfterBar).
+        ids = pd.Index(ids.str.split("|", regex=False).str[0], name=ids.name)
     if strip_version:
         ids = _stripped(ids)
     tx = _as_map(transcript_to_gene, strip_version)

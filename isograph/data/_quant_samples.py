@@ -144,7 +144,8 @@ def match_samples(table: pd.DataFrame, names, locations, *, sample_column=None, 
     out = table.copy()
     # Named after the column that held the names, so it never clashes with another
     # column (the macrophage coldata has both `names` and `sample_id`).
-    out.index = pd.Index(keys, name=sample_column or table.index.name or "sample_id")
+    default = "sample" if "sample_id" in table.columns else "sample_id"
+    out.index = pd.Index(keys, name=sample_column or table.index.name or default)
     if sample_column is not None:
         out = out.drop(columns=sample_column)
     order = list(out.index)

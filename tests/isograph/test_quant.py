@@ -323,3 +323,14 @@ def test_layers_survive_an_anndata_round_trip(macrophage):
     back = IsoformData.from_anndata(adata)
     pd.testing.assert_frame_equal(back.layers["effective_length"],
                                   macrophage.layers["effective_length"], check_names=False)
+
+
+def test_gencode_headers_are_cut_and_index_names_never_clash(tmp_path):
+    for s in ("A", "B"):
+        write_salmon(tmp_path / "q" / s, ["T1.1|G1.1|OTTHUMG|x|", "T2.1|G1.1|y|"], [4.0, 6.0])
+    t2g = pd.DataFrame({"transcript_id": ["T1.1", "T2.1"], "gene_id": ["G1", "G1"]})
+    table = pd.DataFrame({"sample_id": ["a", "b"]}, index=["A", "B"])
+    data = read_quantifications(tmp_path / "q", transcript_to_gene=t2g, samples=table,
+                                progress=False)
+    assert list(data.transcript_ids) == ["T1.1", "T2.1"]
+    assert data.samples.index.name == "sample" and data.samples["sample_id"].tolist() == ["a", "b"]
