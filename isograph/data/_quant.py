@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from ._annotation import read_transcript_to_gene
 from ._annotation import strip_version as _strip
 from ._container import IsoformData
-from ._quant_formats import QUANTIFIERS, detect_quantifier, read_quant_file
+from ._quant_formats import QUANTIFIERS, detect_quantifier, read_quant_columns
 from ._quant_samples import match_samples, sample_paths
 
 __all__ = ["UnmappedTranscriptsWarning", "read_quantifications"]
@@ -118,11 +118,11 @@ def read_quantifications(
         )
     found = [detect_quantifier(p, quantifier) for p in locations]
     kinds = sorted({q for q, _ in found})
-    frames = []
+    tables = []
     for kind, file in tqdm(found, desc="reading quantifications", unit="sample",
                            disable=not progress):
-        frames.append(read_quant_file(file, kind))
-    ids = _common_ids(frames, [f for _, f in found])
+        tables.append(read_quant_columns(file, kind))
+    ids, frames = _common_ids(tables, [f for _, f in found])
     if ids.str.contains("|", regex=False).any():
         # A GENCODE fasta indexed without salmon's --gencode keeps the whole header
         # (ENST...|ENSG...|...|); the transcript id is its first field (tximport's
@@ -135,7 +135,7 @@ def read_quantifications(
     index_name = "sample_id" if table is None else table.index.name
 
     def stack(column):
-        values = np.column_stack([f[column].to_numpy() for f in frames]).T
+        values = np.column_stack([f[column] for f in frames]).T
         return pd.DataFrame(values, index=pd.Index(names, name=index_name),
                             columns=pd.Index(ids, name="transcript_id"))
 
@@ -144,7 +144,7 @@ def read_quantifications(
     report = _unmapped_report(counts, mapped, strip_version, tx)
     keep = ids[mapped]
     transcripts = tx.set_index("transcript_id").reindex(keep)
-    transcripts["length"] = frames[0]["length"].to_numpy()[mapped]
+    transcripts["length"] = frames[0]["length"][mapped]
     transcripts = transcripts.reset_index()
     layers = {
         "tpm": stack("tpm").loc[:, mapped],
@@ -178,26 +178,31 @@ def _read_samples(samples) -> pd.DataFrame | None:
     raise TypeError(f"samples must be a DataFrame or a CSV path, got {type(samples).__name__}.")
 
 
-def _common_ids(frames: list[pd.DataFrame], files: list[Path]) -> pd.Index:
-    """The transcript ids shared by every file, which must list the same ones."""
-    ids = frames[0].index
-    for i, frame in enumerate(frames[1:], start=1):
-        if frame.index.equals(ids):
+def _common_ids(tables, files: list[Path]) -> tuple[pd.Index, list[dict]]:
+    """The transcript ids, which every file must list, and each file's columns in their order."""
+    first = tables[0][0]
+    ids = pd.Index(first.to_pandas(), name="transcript_id")
+    if not ids.is_unique:
+        raise ValueError(f"{str(files[0])!r} lists a transcript id twice: "
+                         f"{list(ids[ids.duplicated()][:3])}.")
+    frames = [tables[0][1]]
+    for i, (other, values) in enumerate(tables[1:], start=1):
+        if other.equals(first):
+            frames.append(values)
             continue
-        if len(frame.index) == len(ids) and frame.index.isin(ids).all():
-            frames[i] = frame.reindex(ids)  # same transcripts, other order
+        other = pd.Index(other.to_pandas())
+        if len(other) == len(ids) and other.is_unique and other.isin(ids).all():
+            order = other.get_indexer(ids)  # same transcripts, other order
+            frames.append({k: v[order] for k, v in values.items()})
             continue
-        extra = frame.index.difference(ids)
-        lacking = ids.difference(frame.index)
+        extra = other.difference(ids)
+        lacking = ids.difference(other)
         raise ValueError(
             f"{str(files[i])!r} lists other transcripts than {str(files[0])!r} "
             f"({len(extra)} extra, e.g. {list(extra[:3])}; {len(lacking)} absent, e.g. "
             f"{list(lacking[:3])}); quantify every sample against the same index."
         )
-    if not ids.is_unique:
-        raise ValueError(f"{str(files[0])!r} lists a transcript id twice: "
-                         f"{list(ids[ids.duplicated()][:3])}.")
-    return ids
+    return ids, frames
 
 
 def _stripped(ids: pd.Index) -> pd.Index:

