@@ -174,7 +174,16 @@ def _read_samples(samples) -> pd.DataFrame | None:
             raise FileNotFoundError(f"samples file {str(file)!r} does not exist.")
         sep = "\t" if file.name.lower().removesuffix(".gz").endswith((".tsv", ".txt")) else ","
         # No index column: match_samples finds the column that names the samples.
-        return pd.read_csv(file, sep=sep)
+        table = pd.read_csv(file, sep=sep)
+        text = pd.read_csv(file, sep=sep, dtype=str)
+        for column in table.columns:
+            # Ids such as "001" must stay text: keep the text where numbers lose digits.
+            shown = table[column].astype(str).where(table[column].notna())
+            if not shown.equals(text[column].where(text[column].notna())):
+                if pd.api.types.is_integer_dtype(table[column]) or text[column].str.match(
+                        r"^0\d").any():
+                    table[column] = text[column]
+        return table
     raise TypeError(f"samples must be a DataFrame or a CSV path, got {type(samples).__name__}.")
 
 

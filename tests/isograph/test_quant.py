@@ -334,3 +334,14 @@ def test_gencode_headers_are_cut_and_index_names_never_clash(tmp_path):
                                 progress=False)
     assert list(data.transcript_ids) == ["T1.1", "T2.1"]
     assert data.samples.index.name == "sample" and data.samples["sample_id"].tolist() == ["a", "b"]
+
+
+def test_sample_names_with_leading_zeros_match_a_csv_table(tmp_path):
+    for s in ("001", "002"):
+        write_salmon(tmp_path / "q" / s, ["T1", "T2"], [4.0, 6.0])
+    (tmp_path / "samples.csv").write_text("id,dose\n001,0.5\n002,1.5\n")
+    t2g = pd.DataFrame({"transcript_id": ["T1", "T2"], "gene_id": ["G1", "G1"]})
+    data = read_quantifications(tmp_path / "q", transcript_to_gene=t2g,
+                                samples=tmp_path / "samples.csv", progress=False)
+    assert list(data.sample_ids) == ["001", "002"]
+    assert data.samples["dose"].tolist() == [0.5, 1.5]  # numbers stay numbers
