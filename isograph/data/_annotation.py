@@ -26,10 +26,9 @@ _GTF_COLUMNS = ["seqname", "source", "feature", "start", "end", "score", "strand
 # Attributes kept from annotation rows, when present.
 _ATTRIBUTES = ("transcript_id", "gene_id", "gene_name", "transcript_name", "gene_type",
                "transcript_type")
-# Rows that describe parts of a transcript, not the transcript itself.
+# Rows that describe parts of a transcript; transcript and gene rows are parsed.
 _PART_FEATURES = {"exon", "CDS", "UTR", "five_prime_UTR", "three_prime_UTR", "start_codon",
-                  "stop_codon", "Selenocysteine", "stop_codon_redefined_as_selenocysteine",
-                  "gene"}
+                  "stop_codon", "Selenocysteine", "stop_codon_redefined_as_selenocysteine"}
 _TX_NAMES = ("transcript_id", "transcript", "tx_id", "txname", "tx", "target_id", "name",
              "enst")
 _GENE_NAMES = ("gene_id", "gene", "geneid", "ensg")
@@ -167,13 +166,21 @@ def _read_annotation(path: Path) -> pd.DataFrame:
         raise ValueError(f"{str(path)!r} is not a GTF / GFF3 file: {err}") from err
     feature = table["feature"]
     transcript_rows = pc.invert(pc.is_in(feature, value_set=pa.array(sorted(_PART_FEATURES))))
-    rows = table.filter(transcript_rows)
-    out = _attributes(rows["attribute"])
-    if out["transcript_id"].notna().sum() == 0:  # exon-only annotation
+    rows = _attributes(table.filter(transcript_rows)["attribute"])
+    out = rows[rows["transcript_id"].notna()].copy()
+    if out.empty:  # exon-only annotation
         out = _attributes(table.filter(pc.equal(feature, "exon"))["attribute"])
-    if out["gene_id"].isna().all() and "parent" in out:  # Ensembl GFF3: Parent=gene:ENSG...
-        out["gene_id"] = out["parent"].str.replace(r"^gene:", "", regex=True)
-    out = out.drop(columns="parent", errors="ignore")
+        out = out[out["transcript_id"].notna()].copy()
+    # Ensembl GFF3: transcript rows carry Parent=gene:ENSG... and no gene_id, and the
+    # gene's name is the Name of its gene row (ID=gene:ENSG...).
+    parent_gene = out["parent"].str.extract(r"^gene:(.+)$", expand=False)
+    out["gene_id"] = out["gene_id"].fillna(parent_gene)
+    gene_rows = rows[rows["transcript_id"].isna() & rows["id"].str.startswith("gene:",
+                                                                             na=False)]
+    names = dict(zip(gene_rows["id"].str.removeprefix("gene:"), gene_rows["name"]))
+    if names:
+        out["gene_name"] = out["gene_name"].fillna(out["gene_id"].map(names))
+    out = out.drop(columns=["parent", "id", "name"])
     out["transcript_id"] = out["transcript_id"].str.replace(r"^transcript:", "", regex=True)
     out = out.dropna(axis=1, how="all").drop_duplicates(subset=["transcript_id"])
     if "transcript_id" not in out or "gene_id" not in out:
@@ -191,7 +198,7 @@ def _skip_comment(row) -> str:
 def _attributes(column: pa.ChunkedArray) -> pd.DataFrame:
     """Selected attributes of GTF (``key "value";``) or GFF3 (``key=value;``) rows."""
     out = {}
-    keys = _ATTRIBUTES + ("Parent",)
+    keys = _ATTRIBUTES + ("Parent", "ID", "Name")
     for key in keys:
         pattern = rf'(?:^|;)\s*{key}(?: "|=)(?P<v>[^";]*)'
         match = pc.extract_regex(column, pattern)

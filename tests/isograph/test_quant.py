@@ -345,3 +345,21 @@ def test_sample_names_with_leading_zeros_match_a_csv_table(tmp_path):
                                 samples=tmp_path / "samples.csv", progress=False)
     assert list(data.sample_ids) == ["001", "002"]
     assert data.samples["dose"].tolist() == [0.5, 1.5]  # numbers stay numbers
+
+
+def test_ensembl_gff3_takes_genes_from_parent_and_names_from_gene_rows(tmp_path):
+    gff = tmp_path / "ensembl.gff3.gz"
+    gff.write_bytes(gzip.compress(
+        b"##gff-version 3\n#!genome-build GRCh38.p14\n"
+        b"1\tensembl\tgene\t1\t900\t.\t+\t.\tID=gene:ENSG01;Name=ALPHA;biotype=protein_coding;"
+        b"gene_id=ENSG01;version=2\n"
+        b"1\tensembl\tmRNA\t1\t900\t.\t+\t.\tID=transcript:ENST11;Parent=gene:ENSG01;"
+        b"Name=ALPHA-201;transcript_id=ENST11;version=1\n"
+        b"1\tensembl\texon\t1\t300\t.\t+\t.\tParent=transcript:ENST11;exon_id=ENSE1\n"
+        b"1\tensembl\tncRNA_gene\t1000\t1900\t.\t+\t.\tID=gene:ENSG02;gene_id=ENSG02\n"
+        b"1\tensembl\tlnc_RNA\t1000\t1900\t.\t+\t.\tID=transcript:ENST21;Parent=gene:ENSG02;"
+        b"transcript_id=ENST21\n"
+    ))
+    t2g = read_transcript_to_gene(gff).set_index("transcript_id")
+    assert t2g["gene_id"].to_dict() == {"ENST11": "ENSG01", "ENST21": "ENSG02"}
+    assert t2g.loc["ENST11", "gene_name"] == "ALPHA" and pd.isna(t2g.loc["ENST21", "gene_name"])
