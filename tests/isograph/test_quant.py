@@ -363,3 +363,17 @@ def test_ensembl_gff3_takes_genes_from_parent_and_names_from_gene_rows(tmp_path)
     t2g = read_transcript_to_gene(gff).set_index("transcript_id")
     assert t2g["gene_id"].to_dict() == {"ENST11": "ENSG01", "ENST21": "ENSG02"}
     assert t2g.loc["ENST11", "gene_name"] == "ALPHA" and pd.isna(t2g.loc["ENST21", "gene_name"])
+
+
+def test_cli_import_of_listed_kallisto_folders_keeps_gene_names(tmp_path, capsys):
+    from isograph.cli import main
+
+    folders = [str(FIXTURES / "kallisto" / s) for s in ("S1", "S3")]
+    code = main(["import", "--quants", *folders, "--annotation",
+                 str(FIXTURES / "annotation.gtf"), "--quantifier", "kallisto",
+                 "--output-dir", str(tmp_path / "k"), "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert err == "" and "imported kallisto output" in out and "samples      2" in out
+    transcripts = read_dataset(tmp_path / "k").transcripts.set_index("transcript_id")
+    assert transcripts.loc["ENST00000000031.1", "gene_name"] == "GAMMA"
