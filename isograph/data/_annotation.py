@@ -102,19 +102,39 @@ def read_transcript_to_gene(path, *, strip_version: bool = False) -> pd.DataFram
     if not path.is_file():
         raise FileNotFoundError(f"transcript_to_gene file {str(path)!r} does not exist.")
     table = _read_annotation(path) if _is_annotation(path) else _read_table(path)
-    table = table.dropna(subset=["transcript_id", "gene_id"])
+    return tidy_map(table, strip_version=strip_version, source=repr(str(path)))
+
+
+def tidy_map(table: pd.DataFrame, *, strip_version: bool, source: str) -> pd.DataFrame:
+    """Drop incomplete and repeated pairs, strip versions, refuse a transcript with two genes.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        With ``transcript_id`` and ``gene_id`` columns (others are kept).
+    strip_version : bool
+        Remove version suffixes from both id columns.
+    source : str
+        What the table came from, for error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per transcript, ids as strings.
+    """
+    table = table.dropna(subset=["transcript_id", "gene_id"]).copy()
     if table.empty:
-        raise ValueError(f"{str(path)!r} holds no transcript -> gene pair.")
-    if strip_version:
-        table["transcript_id"] = strip_version_ids(table["transcript_id"])
-        table["gene_id"] = strip_version_ids(table["gene_id"])
+        raise ValueError(f"{source} holds no transcript -> gene pair.")
+    for column in ("transcript_id", "gene_id"):
+        ids = table[column].astype(str)
+        table[column] = strip_version_ids(ids) if strip_version else ids
     table = table.drop_duplicates(subset=["transcript_id", "gene_id"])
     clash = table["transcript_id"].duplicated(keep=False)
     if clash.any():
         examples = table.loc[clash].sort_values("transcript_id").head(6)
         pairs = ", ".join(f"{t}->{g}" for t, g in zip(examples.transcript_id, examples.gene_id))
         raise ValueError(
-            f"{int(clash.sum())} rows of {str(path)!r} map a transcript to two genes "
+            f"{int(clash.sum())} rows of {source} map a transcript to two genes "
             f"(e.g. {pairs})"
             + ("; they collide after strip_version=True: keep versions (strip_version="
                "False)" if strip_version else "; fix the table")

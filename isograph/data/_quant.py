@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ._annotation import read_transcript_to_gene
+from ._annotation import read_transcript_to_gene, tidy_map
 from ._annotation import strip_version as _strip
 from ._container import IsoformData
 from ._quant_formats import QUANTIFIERS, detect_quantifier, read_quant_columns
@@ -246,10 +246,7 @@ def _as_map(transcript_to_gene, strip_version: bool) -> pd.DataFrame:
             "transcript_to_gene must be a file path, a DataFrame with transcript_id and "
             f"gene_id columns, or a Series; got {type(transcript_to_gene).__name__}."
         )
-    tx["transcript_id"] = tx["transcript_id"].astype(str)
-    if strip_version:
-        tx["transcript_id"] = _strip(tx["transcript_id"])
-    return tx.drop_duplicates(subset=["transcript_id"])
+    return tidy_map(tx, strip_version=strip_version, source="transcript_to_gene")
 
 
 def _unmapped_report(counts, mapped, strip_version: bool, tx: pd.DataFrame) -> dict:

@@ -105,6 +105,10 @@ def test_version_collisions_are_errors_naming_examples(tmp_path):
     with pytest.raises(ValueError, match=r"two genes.*ENST1->G1.*strip_version=False"):
         read_transcript_to_gene(table, strip_version=True)
     assert len(read_transcript_to_gene(table)) == 2
+    frame = pd.DataFrame({"transcript_id": ["ENST1.1", "ENST1.2"], "gene_id": ["G1.1", "G2.1"]})
+    with pytest.raises(ValueError, match=r"transcript_to_gene map a transcript to two genes"):
+        read_quantifications([write_salmon(tmp_path / "q2" / "A", ["ENST1.1"], [1.0])],
+                             transcript_to_gene=frame, strip_version=True, progress=False)
 
 
 # ---------------------------------------------------------------- kallisto, RSEM
