@@ -54,7 +54,7 @@ step("regnet: train on bundled BEELINE mDC (STRING network), evaluate held-out p
 from regnet.cli import main as regnet_cli  # noqa: E402
 
 pretrain = out / "regnet_mDC_STRING"
-run(regnet_cli, ["train", "--example", "mDC/STRING", "--out", str(pretrain), "--overwrite",
+run(regnet_cli, ["train", "--example", "mDC/STRING", "--output-dir", str(pretrain), "--overwrite",
                  "--quiet", "--threads", "1"])
 
 step("results")
