@@ -14,7 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 __all__ = ["USER_ERRORS", "main", "write_pretrain_directory"]
@@ -91,13 +90,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _all_pairs(genes: pd.Index, tfs: list[str]) -> pd.DataFrame:
-    tf = np.repeat(np.asarray(tfs, dtype=object), len(genes))
-    target = np.tile(np.asarray(genes, dtype=object), len(tfs))
-    keep = tf != target
-    return pd.DataFrame({"TF": tf[keep], "Target": target[keep]})
-
-
 def write_pretrain_directory(model, directory, *, parts=None, metrics=None) -> Path:
     """Write ``model.save(directory)`` plus everything interpretation needs.
 
@@ -121,7 +113,7 @@ def write_pretrain_directory(model, directory, *, parts=None, metrics=None) -> P
     model.transform(model.expression_).to_parquet(path / "embeddings.parquet")
     for name, frame in model.first_layer_states().items():
         frame.to_parquet(path / f"first_layer_{name}.parquet")
-    predictions = _all_pairs(model.genes_, model.tfs_)
+    predictions = model.candidate_pairs()
     logits = model.decision_function(predictions)
     predictions["logit"] = logits.to_numpy()
     predictions["probability"] = model.predict_proba(predictions).to_numpy()
