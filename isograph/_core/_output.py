@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ._lock import LockBusyError, TargetLock
-from ._stale import sweep_stale_folders
+from ._stale import pid_alive, sweep_stale_folders
 
 __all__ = ["OutputFolder", "atomic_file", "output_folder"]
 
@@ -129,6 +129,15 @@ class OutputFolder:
             where = "the current directory" if path == cwd else "a folder above the current one"
             raise IsADirectoryError(f"{self._name()} is {where}, which is never replaced; "
                                     f"name a new folder, e.g. {self.param} results")
+        existing = path.parent
+        while not existing.exists():
+            existing = existing.parent
+        if not existing.is_dir():
+            raise NotADirectoryError(f"cannot write {self._name()}: {str(existing)!r} is a "
+                                     f"file, not a folder; choose another path")
+        if not os.access(existing, os.W_OK | os.X_OK):  # fail now, not after hours of work
+            raise PermissionError(f"cannot write {self._name()}: {str(existing)!r} is not "
+                                  f"writable; choose a folder you can write to")
         if not os.path.lexists(path):
             return "new"
         if not path.is_dir():
@@ -148,7 +157,11 @@ class OutputFolder:
 
     # ------------------------------------------------------------------ enter
     def __enter__(self) -> Path:
-        self.check()  # before anything touches the disk
+        try:
+            self.check()  # before anything is created
+        except FileExistsError:
+            self._tidy()  # a refused run still removes what a killed one left
+            raise
         parent = self.path.parent
         try:
             self._created = _make_parents(parent)
@@ -173,18 +186,35 @@ class OutputFolder:
             raise
         return self.tmp
 
+    def _tidy(self) -> None:
+        """Recover and sweep if no one else writes the target; never raises."""
+        try:
+            self._lock.acquire()
+        except OSError:
+            return
+        try:
+            self._recover()
+        except OSError:
+            pass
+        finally:
+            self._lock.release()
+
     def _recover(self) -> None:
         """Restore a backup that a crash left instead of the target; remove stale folders."""
         parent, name = self.path.parent, self.path.name
-        entries = [p for p in parent.iterdir() if p.name.startswith(f".{name}.old-")]
-        if entries and not os.path.lexists(self.path):
-            newest = max(entries, key=lambda p: p.stat().st_mtime)
-            _rename(newest, self.path)
-        # every writer of this target holds the lock, so what matches now is stale;
-        # leading dots also catch the temporaries of a writer nested in our own
-        stale = re.compile(r"\.+" + re.escape(name) + r"\.(tmp|old)-\d+-[0-9a-f]{8}")
+        # ours and left by a dead process (a live one may be a writer where no lock
+        # exists); leading dots also catch the temporaries of a writer nested in ours
+        pattern = re.compile(r"(\.+)" + re.escape(name) + r"\.(tmp|old)-(\d+)-[0-9a-f]{8}")
+        stale = []
         for entry in parent.iterdir():
-            if stale.match(entry.name) and entry != self.path:
+            match = pattern.match(entry.name)
+            if match and entry != self.path and not pid_alive(int(match.group(3))):
+                stale.append((entry, match.group(1) == "." and match.group(2) == "old"))
+        backups = [entry for entry, backup in stale if backup]
+        if backups and not os.path.lexists(self.path):
+            _rename(max(backups, key=lambda p: p.stat().st_mtime), self.path)
+        for entry, _ in stale:
+            if os.path.lexists(entry):
                 _remove(entry)
 
     # ------------------------------------------------------------------ exit

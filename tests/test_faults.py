@@ -1,0 +1,409 @@
+"""Fault injection (issue 17): kills, concurrent writers, bad output paths, broken files.
+
+Each test reproduces one case of "nothing lost, ever". Processes are killed for
+real (``os.kill`` in a child Python); the WGCNA cases run real R and check with
+``ps`` that no R process is left. Nothing outside ``tmp_path`` is written: the
+CLI tests run in an empty working directory whose listing is compared after.
+"""
+
+import inspect
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from isograph import FitResult
+from isograph._core import output_folder
+from isograph._core._lock import TargetLock
+from isograph.cli import main as isograph_main
+from isograph.data import IsoformData, read_dataset, write_dataset
+
+ENV = dict(os.environ, PYTHONPATH=os.getcwd() + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+
+def tiny_data(scale=1) -> IsoformData:
+    counts = pd.DataFrame(np.arange(1, 21).reshape(4, 5) * scale,
+                          index=pd.Index([f"s{i}" for i in range(4)], name="sample_id"),
+                          columns=pd.Index([f"t{i}" for i in range(5)], name="transcript_id"))
+    transcripts = pd.DataFrame({"transcript_id": counts.columns,
+                                "gene_id": ["g1", "g1", "g2", "g2", "g3"]})
+    return IsoformData(counts, transcripts)
+
+
+def hidden(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def wait_for(predicate, timeout=60.0):
+    """Poll ``predicate`` (process states change asynchronously; no fixed sleeps)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    return predicate()
+
+
+@pytest.fixture
+def empty_cwd(tmp_path, monkeypatch):
+    """Run in an empty working directory and check that nothing appears in it."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    yield cwd
+    assert list(cwd.iterdir()) == []
+
+
+# ------------------------------------------------------------ kills while saving
+KILL_CHILD = r"""
+import os, signal, sys
+from pathlib import Path
+from isograph._core import _output
+target, point = Path(sys.argv[1]), sys.argv[2]
+
+def die(*args):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if point == "two-renames":  # file systems without an atomic exchange: die between renames
+    _output._exchange = lambda a, b: False
+    real_rename = _output._rename
+    def rename(src, dst):
+        real_rename(src, dst)
+        die()
+    _output._rename = rename
+elif point == "before-swap":
+    _output._exchange = die
+elif point == "after-swap":  # the new folder is in place, the old one not yet removed
+    real_exchange = _output._exchange
+    _output._exchange = lambda a, b: (real_exchange(a, b), die())
+with _output.output_folder(target, marker="marker.txt", what="a test output",
+                           overwrite=True) as tmp:
+    (tmp / "data.txt").write_text("new")
+    if point == "writing":
+        die()
+    (tmp / "marker.txt").write_text("new")
+"""
+
+
+def write_version(target, version, *, overwrite=True):
+    with output_folder(target, marker="marker.txt", what="a test output",
+                       overwrite=overwrite) as tmp:
+        (tmp / "data.txt").write_text(version)
+        (tmp / "marker.txt").write_text(version)
+
+
+@pytest.mark.parametrize("point", ["writing", "before-swap", "after-swap", "two-renames"])
+def test_kill_at_any_point_keeps_old_or_new_and_next_run_cleans_up(tmp_path, point):
+    target = tmp_path / "out" / "fit"
+    write_version(target, "old")
+    child = subprocess.run([sys.executable, "-c", KILL_CHILD, str(target), point],
+                           env=ENV, capture_output=True, text=True, timeout=120)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert hidden(target.parent)  # the kill left a temporary folder and the lock file
+    if point != "two-renames":  # with an atomic exchange the name never goes missing
+        expected = "new" if point == "after-swap" else "old"
+        assert (target / "data.txt").read_text() == expected
+        assert (target / "marker.txt").read_text() == expected
+    # the next writer restores a stranded backup and removes the litter, even when it
+    # is itself refused (no overwrite)
+    with pytest.raises(FileExistsError, match="pass overwrite=True"):
+        write_version(target, "next", overwrite=False)
+    assert {(target / "data.txt").read_text(), (target / "marker.txt").read_text()} \
+        <= {"old", "new"}
+    assert os.listdir(target.parent) == ["fit"]
+
+
+DATASET_CHILD = r"""
+import os, signal, sys
+import numpy as np
+import pandas as pd
+from isograph.data import IsoformData, write_dataset
+real = pd.DataFrame.to_parquet
+calls = []
+def to_parquet(self, *args, **kwargs):  # killed after the first table is written
+    calls.append(1)
+    if len(calls) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(self, *args, **kwargs)
+pd.DataFrame.to_parquet = to_parquet
+write_dataset(tiny_data(scale=2), sys.argv[1], overwrite=True)
+"""
+
+
+def test_killed_dataset_write_leaves_the_old_folder_and_no_litter(tmp_path):
+    target = tmp_path / "ds"
+    write_dataset(tiny_data(), target)
+    source = DATASET_CHILD.replace("from isograph.data import IsoformData, write_dataset\n",
+                                   "from isograph.data import IsoformData, write_dataset\n"
+                                   + inspect.getsource(tiny_data))
+    child = subprocess.run([sys.executable, "-c", source, str(target)], env=ENV,
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    pd.testing.assert_frame_equal(read_dataset(target).transcript_counts,
+                                  tiny_data().transcript_counts, check_dtype=False)
+    write_dataset(tiny_data(scale=3), target, overwrite=True)  # the next run sweeps
+    assert os.listdir(tmp_path) == ["ds"]
+    assert read_dataset(target).transcript_counts.iloc[0, 0] == 3
+
+
+# ------------------------------------------------------------ concurrent writers
+def tiny_result() -> FitResult:
+    frame = pd.DataFrame({"gene_id": ["g1"], "module_id": [0]})
+    return FitResult(model=None, features=pd.DataFrame(), modules=frame, edges=frame,
+                     eigengenes=pd.DataFrame({"M0": [0.0]}), traits=frame,
+                     feature_scores=frame, module_gene_roles=None, calibration={},
+                     config={"run": "first"})
+
+
+def test_two_saves_into_one_folder_cannot_both_succeed(tmp_path, monkeypatch):
+    target, outcomes = tmp_path / "fit", []
+    first, second = tiny_result(), tiny_result()
+    second.config = {"run": "second"}
+    real = pd.DataFrame.to_parquet
+
+    def to_parquet(self, *args, **kwargs):  # the second save runs while the first writes
+        if not outcomes:
+            outcomes.append("started")
+            try:
+                second.save(target)
+                outcomes.append("second saved")
+            except OSError as exc:
+                outcomes.append(str(exc))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", to_parquet)
+    try:
+        first.save(target)
+        outcomes.append("first saved")
+    except OSError as exc:
+        outcomes.append(str(exc))
+    saved = [o for o in outcomes if o.endswith("saved")]
+    assert len(saved) == 1, outcomes
+    assert "being written by another process" in outcomes[1]
+    assert '"first"' in (target / "fit_config.json").read_text()
+    assert os.listdir(tmp_path) == ["fit"]
+
+
+def test_final_check_refuses_a_folder_filled_meanwhile(tmp_path, monkeypatch):
+    # without the lock (e.g. no fcntl), the last rename is the guard
+    monkeypatch.setattr(TargetLock, "acquire", lambda self: None)
+    target = tmp_path / "fit"
+    slow = output_folder(target, marker="marker.txt", what="a test output")
+    tmp = slow.__enter__()
+    (tmp / "marker.txt").write_text("slow")
+    write_version(target, "fast", overwrite=False)
+    with pytest.raises(FileExistsError, match="pass overwrite=True"):
+        slow.__exit__(None, None, None)
+    assert (target / "marker.txt").read_text() == "fast"
+    assert hidden(tmp_path) == [".fit.lock"] or hidden(tmp_path) == []
+
+
+def _cli(capsys, *argv):
+    code = isograph_main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def no_fit(monkeypatch):
+    """Fail loudly if the CLI starts fitting (the error must come before the work)."""
+    import isograph._workflow
+
+    def fit_dataset(*args, **kwargs):
+        raise AssertionError("the fit started before the output folder was checked")
+
+    monkeypatch.setattr(isograph._workflow, "fit_dataset", fit_dataset)
+
+
+def test_fit_into_a_folder_being_written_fails_before_fitting(tmp_path, capsys, empty_cwd,
+                                                              no_fit):
+    out = tmp_path / "out"
+    with output_folder(out, marker="fit_config.json", what="an isograph fit output") as tmp:
+        code, stdout, err = _cli(capsys, "fit", "--dataset-path", tmp_path / "ds",
+                                 "--output-dir", out)
+        (tmp / "fit_config.json").write_text("{}")
+    assert code == 1 and stdout == "" and err.count("\n") == 1
+    assert "--output-dir" in err and "being written by another process" in err
+
+
+@pytest.mark.parametrize("where", [".", "sub/..", "file/out", ".."])
+def test_fit_refuses_cwd_and_impossible_output_before_fitting(tmp_path, capsys, empty_cwd,
+                                                              no_fit, where):
+    if where == "file/out":
+        (tmp_path / "file").write_text("notes")
+        where = tmp_path / "file" / "out"
+    code, stdout, err = _cli(capsys, "fit", "--dataset-path", tmp_path / "ds",
+                             "--output-dir", where, "--overwrite")
+    assert code == 1 and stdout == "" and err.count("\n") == 1 and "--output-dir" in err
+    if where != tmp_path / "file" / "out":
+        assert "current" in err
+    else:
+        assert (tmp_path / "file").read_text() == "notes"
+
+
+# ------------------------------------------------------------ CLI values and seeds
+def test_hydra_list_without_brackets_is_one_column(tmp_path, capsys, empty_cwd, monkeypatch):
+    import isograph._workflow
+    from isograph.cli import _commands
+
+    seen = {}
+
+    def fit_dataset(data, backend, **kwargs):
+        seen.update(kwargs)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(isograph._workflow, "fit_dataset", fit_dataset)
+    monkeypatch.setattr(_commands, "_read_dataset", lambda path: None)
+    code, _, err = _cli(capsys, "fit", "--dataset-path", tmp_path, "--output-dir",
+                        tmp_path / "out", "--", "covariates=batch", "traits=age")
+    assert code == 1 and "stop here" in err
+    assert seen["covariates"] == ["batch"] and seen["traits"] == ["age"]
+    code, _, err = _cli(capsys, "fit", "--dataset-path", tmp_path, "--output-dir",
+                        tmp_path / "out", "--", "covariates=3")
+    assert code == 1 and "covariates=[batch]" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_fit_records_the_seed_it_used_and_the_record_repeats_the_run(tmp_path, capsys,
+                                                                     empty_cwd):
+    import json
+
+    data = tmp_path / "toy"
+    assert _cli(capsys, "simulate", "--preset", "toy", "--output-dir", data)[0] == 0
+    fast = ["baseline.shrinkage=0.8", "covariates=[batch,confounder]"]
+
+    def fit(name, *extra):
+        args = ["fit", "--dataset-path", data, "--output-dir", tmp_path / name,
+                "--backend", "baseline", "--", *fast, *extra]
+        assert _cli(capsys, *args)[0] == 0
+        config = json.loads((tmp_path / name / "fit_config.json").read_text())
+        return config, pd.read_parquet(tmp_path / name / "modules.parquet")
+
+    config, _ = fit("default")
+    assert config["backend_params"]["random_state"] == 0  # an explicit default seed
+    config, modules = fit("drawn", "baseline.random_state=null")
+    seed = config["backend_params"]["random_state"]
+    assert isinstance(seed, int) and config["cli"]["config"]["baseline"]["random_state"] == seed
+    _, again = fit("again", f"baseline.random_state={seed}")
+    pd.testing.assert_frame_equal(modules, again)
+
+
+# ------------------------------------------------------------ checkpoints
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 truncated", b"not a checkpoint"])
+def test_empty_or_corrupt_checkpoint_names_the_file(tmp_path, content):
+    pytest.importorskip("torch")
+    from isograph.models import load_checkpoint
+
+    path = tmp_path / "vae_checkpoint.pt"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="vae_checkpoint.pt") as info:
+        load_checkpoint(path)
+    assert "fit again" in str(info.value)
+
+
+# ------------------------------------------------------------ regnet
+def _regnet(capsys, *argv):
+    from regnet.cli import main
+
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, f"{code} {err}"
+
+
+@pytest.fixture(scope="module")
+def beeline(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    genes = [f"G{i:02d}" for i in range(20)]
+    X = pd.DataFrame(rng.normal(size=(20, 15)) + 5, index=genes,
+                     columns=[f"c{i}" for i in range(15)])
+    folder = tmp_path_factory.mktemp("beeline")
+    X.to_csv(folder / "BL--ExpressionData.csv")
+    edges = [(genes[t], genes[g]) for t in range(3) for g in range(3 + t, 20, 3)]
+    pd.DataFrame(edges, columns=["Gene1", "Gene2"]).to_csv(folder / "BL--network.csv",
+                                                          index=False)
+    pd.DataFrame({"TF": genes[:3]}).to_csv(folder / "TF.csv")
+    return folder
+
+
+@pytest.mark.parametrize("case", ["cwd", "folder", "file"])
+def test_regnet_overwrite_never_deletes_what_regnet_did_not_write(tmp_path, capsys, monkeypatch,
+                                                                  beeline, case):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "notes.txt").write_text("mine")
+    monkeypatch.chdir(work)
+    out = {"cwd": ".", "folder": work, "file": work / "notes.txt"}[case]
+    code, message = _regnet(capsys, "train", "--data", beeline, "--out", out, "--overwrite",
+                            "--max-epochs", "2", "--hidden-channels", "8",
+                            "--latent-channels", "4", "--heads", "1", "--quiet")
+    assert code != 0 and "--out" in message
+    assert os.listdir(work) == ["notes.txt"] and (work / "notes.txt").read_text() == "mine"
+    assert os.listdir(tmp_path) == ["work"]
+
+
+# ------------------------------------------------------------ WGCNA's R child
+WGCNA_CHILD = r"""
+import numpy as np
+from isograph.models._wgcna import WgcnaNetworkModel
+X = np.random.default_rng(0).normal(size=(30, 300))
+WgcnaNetworkModel(min_module_size=5, n_threads=1).fit(X)
+"""
+
+
+def _skip_without_wgcna():
+    exe = shutil.which("Rscript")
+    if exe is None:
+        pytest.skip("needs Rscript on PATH (R with the WGCNA and jsonlite packages)")
+    check = subprocess.run([exe, "-e", "library(WGCNA); library(jsonlite)"],
+                           capture_output=True, timeout=120)
+    if check.returncode != 0:
+        pytest.skip("needs the WGCNA and jsonlite R packages")
+
+
+def processes_with(tag: str) -> list[int]:
+    listing = subprocess.run(["ps", "-ww", "-eo", "pid=,args="], capture_output=True, text=True).stdout
+    return [int(line.split(None, 1)[0]) for line in listing.splitlines() if tag in line]
+
+
+@pytest.mark.r
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_killing_python_during_a_wgcna_fit_ends_r(tmp_path, sig):
+    from isograph.models._wgcna_r import TMP_PREFIX, make_owned_dir
+
+    _skip_without_wgcna()
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    child = subprocess.Popen([sys.executable, "-c", WGCNA_CHILD],
+                             env=dict(ENV, TMPDIR=str(scratch)),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tag = f"{TMP_PREFIX}{child.pid}-"  # in R's command line: its input folder
+    try:
+        assert wait_for(lambda: processes_with(tag), timeout=180), "R never started"
+        os.kill(child.pid, sig)
+        assert child.wait(timeout=60) == -sig
+        assert wait_for(lambda: not processes_with(tag), timeout=30), "R outlived Python"
+        left = [p.name for p in scratch.iterdir()]
+        if sig == signal.SIGTERM:
+            assert left == []  # the handler removed the copy of the data
+        else:  # nothing runs after SIGKILL: the next run removes the folder
+            assert left and all(name.startswith(tag) for name in left)
+            fresh = make_owned_dir(scratch, TMP_PREFIX)
+            assert [p.name for p in scratch.iterdir()] == [fresh.name]
+    finally:
+        for pid in processes_with(tag):  # never leave R behind, even when the test fails
+            os.kill(pid, signal.SIGKILL)
+        if child.poll() is None:
+            child.kill()
+            child.wait()
