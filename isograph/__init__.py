@@ -1,18 +1,31 @@
 """isograph: gene modules from isoform-resolved bulk RNA-seq."""
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
 
-from . import explain, plotting  # noqa: E402
-from ._result import FitResult  # noqa: E402
-from ._workflow import fit_dataset  # noqa: E402
-from .data import IsoformData  # noqa: E402
-from .models import (  # noqa: E402
-    BaselineNetworkModel,
-    GraphNetworkModel,
-    LatentNetworkModel,
-    VaeNetworkModel,
-    WgcnaNetworkModel,
-)
+from ._extras import lazy_module_getattr
+from ._result import FitResult
+from ._workflow import fit_dataset
+from .data import IsoformData
+
+try:
+    # One place for the version: the installed distribution's metadata (pyproject.toml).
+    __version__ = version("isograph")
+except PackageNotFoundError:  # a source tree on sys.path without an install
+    __version__ = "0+unknown"
+
+# The backends, the explainers and the plots load on first access (PEP 562), so
+# `import isograph` needs neither torch nor matplotlib; the VAE backend and
+# `isograph.explain` need the `vae` extra and say so when it is missing.
+_LAZY = {
+    "BaselineNetworkModel": (".models._baseline", "BaselineNetworkModel"),
+    "GraphNetworkModel": (".models._graph", "GraphNetworkModel"),
+    "LatentNetworkModel": (".models._latent", "LatentNetworkModel"),
+    "VaeNetworkModel": (".models._vae", "VaeNetworkModel"),
+    "WgcnaNetworkModel": (".models._wgcna", "WgcnaNetworkModel"),
+    "explain": (".explain", None),
+    "plotting": (".plotting", None),
+}
+__getattr__ = lazy_module_getattr(__name__, _LAZY)
 
 __all__ = [
     "BaselineNetworkModel",
@@ -27,3 +40,7 @@ __all__ = [
     "fit_dataset",
     "plotting",
 ]
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                      epilog=_OVERRIDES)
     parser.add_argument("--traceback", action="store_true",
                         help="show the full traceback of an error instead of one line")
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"isograph {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
                                 metavar="{import,fit,simulate,compare,benchmark,"
                                 "explain-module,report}")

@@ -105,6 +105,10 @@ def load_config(config_name: str, overrides=()) -> dict:
         One line naming an unknown config, key (with the valid keys) or group
         option (with the available ones), or an unparsable override.
     """
+    from .._extras import import_optional
+
+    # Hydra is the `cli` extra; without it say which extra to install.
+    import_optional("hydra", purpose="isograph's configuration (Hydra)")
     from hydra import compose, initialize_config_module
     from hydra.errors import ConfigCompositionException, HydraException, MissingConfigException
     from omegaconf import OmegaConf

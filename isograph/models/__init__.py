@@ -1,15 +1,26 @@
 """Network backends: estimators that turn samples x features into gene modules."""
 
-from ._base import BaseNetworkModel
-from ._baseline import BaselineNetworkModel
-from ._checkpoint import load_checkpoint, save_checkpoint
-from ._graph import GraphNetworkModel
-from ._latent import LatentNetworkModel
+from .._extras import lazy_module_getattr
 from ._registry import BACKEND_NAMES, DEFAULT_BACKEND, get_backend_class, make_backend
-from ._vae import VaeNetworkModel
-from ._vae_training import PosteriorCollapseWarning
-from ._wgcna import WgcnaNetworkModel
-from ._wgcna_r import WgcnaError, WgcnaTimeoutError, WgcnaUnavailableError
+
+# Each backend loads on first access (PEP 562): the VAE pulls in torch (the
+# `vae` extra), the others only numpy/scipy/scikit-learn.
+_LAZY = {
+    "BaseNetworkModel": ("._base", "BaseNetworkModel"),
+    "NoModulesWarning": ("._base", "NoModulesWarning"),
+    "BaselineNetworkModel": ("._baseline", "BaselineNetworkModel"),
+    "GraphNetworkModel": ("._graph", "GraphNetworkModel"),
+    "LatentNetworkModel": ("._latent", "LatentNetworkModel"),
+    "VaeNetworkModel": ("._vae", "VaeNetworkModel"),
+    "PosteriorCollapseWarning": ("._vae_training", "PosteriorCollapseWarning"),
+    "load_checkpoint": ("._checkpoint", "load_checkpoint"),
+    "save_checkpoint": ("._checkpoint", "save_checkpoint"),
+    "WgcnaNetworkModel": ("._wgcna", "WgcnaNetworkModel"),
+    "WgcnaError": ("._wgcna_r", "WgcnaError"),
+    "WgcnaTimeoutError": ("._wgcna_r", "WgcnaTimeoutError"),
+    "WgcnaUnavailableError": ("._wgcna_r", "WgcnaUnavailableError"),
+}
+__getattr__ = lazy_module_getattr(__name__, _LAZY)
 
 __all__ = [
     "BACKEND_NAMES",
@@ -18,6 +29,7 @@ __all__ = [
     "DEFAULT_BACKEND",
     "GraphNetworkModel",
     "LatentNetworkModel",
+    "NoModulesWarning",
     "PosteriorCollapseWarning",
     "VaeNetworkModel",
     "WgcnaError",
@@ -29,3 +41,7 @@ __all__ = [
     "make_backend",
     "save_checkpoint",
 ]
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from abc import abstractmethod
 
 import numpy as np
@@ -20,6 +21,15 @@ from ..network import (
 )
 
 MIN_SAMPLES = 3
+
+
+class NoModulesWarning(UserWarning):
+    """``transform`` of a model that found no module returns zero columns.
+
+    A cross-validation fold or a Pipeline step after the backend then gets an
+    empty matrix; the fit's edge rule (``alpha`` / ``fdr``) or
+    ``min_module_size`` is usually too strict for the data.
+    """
 
 
 def module_name(k: int) -> str:
@@ -211,9 +221,20 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples, n_modules)
             Eigengenes from the loadings learned in ``fit`` (the training
             samples' eigengenes have unit variance).
+
+        Warns
+        -----
+        NoModulesWarning
+            When ``fit`` found no module (the result has zero columns).
         """
         check_is_fitted(self, "loadings_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
+        if self.n_modules_ == 0:
+            # (n, 0) is a valid answer, but silently breaks the next Pipeline step.
+            warnings.warn(NoModulesWarning(
+                f"{type(self).__name__} found no module in fit, so transform returns an "
+                f"array of shape ({X.shape[0]}, 0); loosen alpha/fdr or lower "
+                f"min_module_size (now {self.min_module_size})"), stacklevel=2)
         return ((X - self.mean_) / self.scale_) @ self.loadings_
 
     def get_feature_names_out(self, input_features=None):

@@ -89,6 +89,9 @@ class GraphNetworkModel(LatentNetworkModel):
     array([ 0,  0,  0,  0,  0,  0, -1, -1, -1, -1, -1, -1])
     """
 
+    # The factor model describes graph-smoothed features, not X: no `score`.
+    _scores_inputs = False
+
     def __init__(
         self,
         gamma=0.25,

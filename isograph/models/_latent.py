@@ -6,6 +6,8 @@ import numbers
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..network import ABUNDANCE, SWITCH, low_rank_precision_blocks, scaled_gram_block
 from ._base import BaseNetworkModel
@@ -14,6 +16,7 @@ from ._factor import (
     FactorModel,
     candidate_components,
     cross_validate_components,
+    factor_loglikelihood,
     factor_scores,
     fit_factor_analysis,
 )
@@ -180,9 +183,42 @@ class LatentNetworkModel(BaseNetworkModel):
         self.resolution = resolution
         self.random_state = random_state
 
+    #: Whether the factor model describes the inputs themselves (the graph
+    #: backend models graph-smoothed features, so it has no ``score``).
+    _scores_inputs = True
+
     # ------------------------------------------------------------ checks
     def _validate_params(self) -> None:
         check_latent_params(self)
+
+    # ------------------------------------------------------------- score
+    @available_if(lambda est: est._scores_inputs)
+    def score(self, X, y=None) -> float:
+        """Mean log-likelihood per sample of ``X`` under the fitted factor model.
+
+        As :meth:`sklearn.decomposition.FactorAnalysis.score`: higher is
+        better, so ``GridSearchCV(LatentNetworkModel(), ...)`` selects by
+        held-out likelihood without a custom scorer. ``X`` is standardized
+        with the training mean and scale, and the log-Jacobian of that
+        scaling is included, so the value is a density of ``X`` itself.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        float
+        """
+        check_is_fitted(self, "components_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        Z = (X - self.mean_) / self.scale_
+        model = FactorModel(self.components_, self.noise_variance_, np.zeros(Z.shape[1]),
+                            n_iter=0, converged=True, loglike=float("nan"))
+        return factor_loglikelihood(model, Z) - float(np.sum(np.log(self.scale_)))
+
 
     # --------------------------------------------------------------- fit
     def _fit_network(self, Z: np.ndarray, features: pd.DataFrame):

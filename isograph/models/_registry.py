@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from importlib import import_module
+from .._extras import import_optional
 
 #: name -> (private module, class name); the first is the default.
 _BACKENDS = {
@@ -23,11 +23,15 @@ def get_backend_class(name: str) -> type:
     ------
     ValueError
         When ``name`` is not a backend; the message lists the valid names.
+    ImportError
+        When the backend's optional dependencies are missing (the VAE needs
+        ``pip install "isograph[vae]"``).
     """
     if name not in _BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKEND_NAMES)}, got {name!r}")
     module, cls = _BACKENDS[name]
-    return getattr(import_module(module, __package__), cls)
+    # import_optional turns a missing torch into "pip install isograph[vae]".
+    return getattr(import_optional(__package__ + module, purpose=f"backend {name!r}"), cls)
 
 
 def make_backend(backend, **params):

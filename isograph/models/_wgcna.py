@@ -20,6 +20,10 @@ TOM_TYPES = ("signed", "unsigned", "signed Nowick", "unsigned 2", "signed 2", "s
 R_SQUARED_CUT = 0.85
 #: power used when no candidate reaches R_SQUARED_CUT (WGCNA FAQ, >= 40 samples)
 FALLBACK_POWER = {"signed": 12, "unsigned": 6, "signed hybrid": 6}
+#: WGCNA's goodSamplesGenes refuses fewer samples or genes than this (its
+#: ..minNSamples / ..minNGenes); checked here so the error is sklearn's, not R's.
+WGCNA_MIN_SAMPLES = max(MIN_SAMPLES, 4)
+WGCNA_MIN_FEATURES = 4
 
 
 def _is_int(value) -> bool:
@@ -306,8 +310,17 @@ class WgcnaNetworkModel(BaseNetworkModel):
         """
         self._validate_params()
         index = X.index if isinstance(X, pd.DataFrame) else None
-        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=MIN_SAMPLES)
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=WGCNA_MIN_SAMPLES)
         features = feature_table(self._input_names(X.shape[1]))
+        if X.shape[1] < self.min_module_size:
+            # No module can reach min_module_size features, so WGCNA could only
+            # answer "all grey": answer it here, without R.
+            return self._fit_without_modules(X, features, index)
+        if X.shape[1] < WGCNA_MIN_FEATURES:
+            raise ValueError(
+                f"Found array with {X.shape[1]} feature(s) (shape={X.shape}) while a minimum "
+                f"of {WGCNA_MIN_FEATURES} is required by WGCNA (goodSamplesGenes); pass more "
+                "features")
         run, params = self._run(X)
         if run.labels.shape != (X.shape[1],):
             raise RuntimeError(f"WGCNA returned {run.labels.size} labels for {X.shape[1]} features")
@@ -335,6 +348,22 @@ class WgcnaNetworkModel(BaseNetworkModel):
             rows, cols, weights = run.edges
         Z, self.mean_, self.scale_ = standardize(X)
         self._set_results(Z, features, genes, gene_labels, feature_labels, rows, cols, weights)
+        return self
+
+    def _fit_without_modules(self, X, features, index):
+        """The fitted state of a run that cannot find a module (R is not called)."""
+        genes, _ = gene_index(features)
+        self.wgcna_eigengenes_ = pd.DataFrame(index=index, columns=[], dtype=np.float64)
+        self.calibration_ = {
+            "power": None, "power_source": "not run: fewer features than min_module_size",
+            "network_type": self.network_type, "tom_type": self.tom_type,
+            "min_module_size": int(self.min_module_size), "n_blocks": 0,
+            "random_seed": self._r_params()["random_seed"],
+        }
+        Z, self.mean_, self.scale_ = standardize(X)
+        empty = np.zeros(0, np.int64)
+        self._set_results(Z, features, genes, np.full(genes.size, -1), np.full(X.shape[1], -1),
+                          empty, empty, np.zeros(0, np.float32))
         return self
 
     def _calibration(self, run: WgcnaRun, params: dict, n_moved: int) -> dict:
