@@ -7,6 +7,8 @@ from abc import abstractmethod
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -19,8 +21,18 @@ from ..network import (
     is_multiplex,
     standardize,
 )
+from ._warnings import explain_no_modules, warn_empty
 
 MIN_SAMPLES = 3
+
+
+def _largest_component(n: int, rows: np.ndarray, cols: np.ndarray) -> int:
+    """Size of the largest connected component of an n-node edge list."""
+    if n == 0:
+        return 0
+    graph = sparse.coo_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return int(np.bincount(labels).max())
 
 
 class NoModulesWarning(UserWarning):
@@ -147,6 +159,10 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator):
             method=self.community, min_module_size=self.min_module_size,
             resolution=self.resolution, random_state=self.random_state,
         )
+        if gene_labels.size and gene_labels.max() < 0:
+            warn_empty(explain_no_modules(genes.size, g_rows.size,
+                                          _largest_component(genes.size, g_rows, g_cols),
+                                          int(self.min_module_size)))
         feature_labels = gene_labels[node_of].copy()
         if multiplex:
             # a channel belongs to the module only through an edge inside it

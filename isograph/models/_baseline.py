@@ -75,6 +75,17 @@ class BaselineNetworkModel(BaseNetworkModel):
     community : {"leiden", "components"}, default="leiden"
     resolution : float, default=1.0
         Leiden resolution.
+    max_edges_per_feature : int or None, default=30
+        Each feature keeps at most this many of its strongest edges that pass
+        the rule (an edge stays when either endpoint keeps it), so the edge
+        table holds at most ``max_edges_per_feature * n_features`` rows and
+        modules come from a sparse neighbour graph. ``None`` keeps every
+        passing edge (on a strong biological response, tens of millions from
+        30,000 features).
+    max_edges : int or None, default=20_000_000
+        Edge budget: a fit that would keep more edges stops, before the full
+        edge pass when an estimate already exceeds it, with an
+        :class:`~isograph.network.EdgeBudgetError` naming the remedies.
     random_state : int or None, default=None
         Seed of the community detection (``None`` = 0).
 
@@ -127,8 +138,12 @@ class BaselineNetworkModel(BaseNetworkModel):
         min_module_size=5,
         community="leiden",
         resolution=1.0,
+        max_edges_per_feature=30,
+        max_edges=20_000_000,
         random_state=None,
     ):
+        self.max_edges_per_feature = max_edges_per_feature
+        self.max_edges = max_edges
         self.shrinkage = shrinkage
         self.alpha = alpha
         self.fdr = fdr
@@ -153,4 +168,5 @@ class BaselineNetworkModel(BaseNetworkModel):
         return select_edges(
             block, p, alpha=self.alpha, fdr=self.fdr, n_effective=None,
             calibration=self.calibration_, scope=self.fdr_scope,
+            max_edges=self.max_edges, max_edges_per_feature=self.max_edges_per_feature,
         )

@@ -35,7 +35,13 @@ import numpy as np
 from scipy import stats
 
 from ..network import bh_weight_threshold, correlation_pvalue, threshold_edges
-from ..network._edges import RowBlock, default_block_size
+from ..network._edges import (
+    DEFAULT_MAX_EDGES,
+    RowBlock,
+    check_edge_budget,
+    collect_edges,
+    default_block_size,
+)
 
 # The pairs-wide BH histogram has a fixed bin width on [0, 1]; weights are
 # mapped to the correlation scale of this many samples first, so that a cut at
@@ -142,32 +148,22 @@ def feature_fdr_cuts(
 
 
 def edges_above_feature_cuts(
-    row_block: RowBlock, n_features: int, cuts: np.ndarray, *, max_edges: int = 20_000_000
+    row_block: RowBlock, n_features: int, cuts: np.ndarray, *,
+    max_edges: int | None = DEFAULT_MAX_EDGES, max_edges_per_feature: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Upper-triangle pairs whose ``|weight|`` reaches the cut of both endpoints."""
-    p = int(n_features)
-    b = default_block_size(p)
-    rows, cols, weights = [], [], []
-    total = 0
-    active = np.flatnonzero(np.isfinite(cuts))
-    for start in range(0, p, b):
-        stop = min(p, start + b)
-        if not np.isfinite(cuts[start:stop]).any():
-            continue
-        block = row_block(start, stop)
-        score = np.abs(block[:, active])
-        keep = score >= np.maximum(cuts[start:stop, None], cuts[None, active])
-        keep &= active[None, :] > np.arange(start, stop)[:, None]
-        r, c = np.nonzero(keep)
-        total += r.size
-        if total > max_edges:
-            raise ValueError(f"the FDR rule keeps more than max_edges={max_edges} edges")
-        rows.append(r.astype(np.int64) + start)
-        cols.append(active[c].astype(np.int64))
-        weights.append(np.asarray(block)[r, active[c]].astype(np.float32))
-    if not rows:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    return np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
+    """Upper-triangle pairs whose ``|weight|`` reaches the cut of both endpoints.
+
+    ``max_edges`` / ``max_edges_per_feature``: the edge budget (see
+    :func:`isograph.network.threshold_edges`).
+    """
+    cuts = np.asarray(cuts, dtype=np.float64)
+
+    def passes(block, start, stop):
+        return np.abs(block) >= np.maximum(cuts[start:stop, None], cuts[None, :])
+
+    return collect_edges(row_block, int(n_features), passes, max_edges=max_edges,
+                         max_edges_per_feature=max_edges_per_feature,
+                         rows_to_scan=np.isfinite(cuts), what="the FDR rule")
 
 
 def _to_reference(weights: np.ndarray, factor: float) -> np.ndarray:
@@ -185,6 +181,8 @@ def select_edges(
     n_effective: float | None,
     calibration: dict,
     scope: str = "feature",
+    max_edges: int | None = DEFAULT_MAX_EDGES,
+    max_edges_per_feature: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Upper-triangle edges by ``alpha`` (if set) or by BH at ``fdr``.
 
@@ -202,7 +200,11 @@ def select_edges(
         weights (empirical null, see the module docstring).
     calibration : dict
         Receives ``edge_rule``, ``edge_threshold`` (``None`` when no pair can
-        pass), ``n_effective``, ``fdr``, ``fdr_scope``, ``pvalue_rule``.
+        pass), ``n_effective``, ``fdr``, ``fdr_scope``, ``pvalue_rule``,
+        ``max_edges``, ``max_edges_per_feature``.
+    max_edges, max_edges_per_feature : int or None
+        The edge budget (see :func:`isograph.network.threshold_edges`); the
+        parameters are checked before any work.
 
     Returns
     -------
@@ -210,12 +212,15 @@ def select_edges(
     weights : ndarray of float32
     """
     p = int(n_features)
+    check_edge_budget(p, max_edges, max_edges_per_feature)
+    budget = {"max_edges": max_edges, "max_edges_per_feature": max_edges_per_feature}
+    calibration.update(budget)
     empty = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
     if alpha is not None:
         calibration.update(edge_rule="alpha", edge_threshold=float(alpha))
         if p < 2:
             return empty
-        return threshold_edges(row_block, p, float(alpha))
+        return threshold_edges(row_block, p, float(alpha), **budget)
     calibration.update(edge_rule="fdr", fdr=float(fdr), fdr_scope=scope)
     if p < 2:
         calibration.update(edge_threshold=None, n_effective=None)
@@ -236,7 +241,7 @@ def select_edges(
             edge_threshold=float(finite.min()) if finite.size else None,
             n_features_with_cut=int(finite.size),
         )
-        return edges_above_feature_cuts(row_block, p, cuts)
+        return edges_above_feature_cuts(row_block, p, cuts, **budget)
     rule = "fixed"
     if n_effective is None:
         n_effective = empirical_n_effective(row_block, p)
@@ -266,4 +271,4 @@ def select_edges(
         return empty
     cut = float(np.tanh(np.arctanh(min(cut_ref, 1.0 - 1e-7)) / factor))
     calibration["edge_threshold"] = cut
-    return threshold_edges(row_block, p, cut)
+    return threshold_edges(row_block, p, cut, **budget)

@@ -58,6 +58,17 @@ class GraphNetworkModel(LatentNetworkModel):
     min_module_size : int, default=5
     community : {"leiden", "components"}, default="leiden"
     resolution : float, default=1.0
+    max_edges_per_feature : int or None, default=30
+        Each feature keeps at most this many of its strongest edges that pass
+        the rule (an edge stays when either endpoint keeps it), so the edge
+        table holds at most ``max_edges_per_feature * n_features`` rows and
+        modules come from a sparse neighbour graph. ``None`` keeps every
+        passing edge (on a strong biological response, tens of millions from
+        30,000 features).
+    max_edges : int or None, default=20_000_000
+        Edge budget: a fit that would keep more edges stops, before the full
+        edge pass when an estimate already exceeds it, with an
+        :class:`~isograph.network.EdgeBudgetError` naming the remedies.
     random_state : int or None, default=None
 
     Attributes
@@ -112,6 +123,8 @@ class GraphNetworkModel(LatentNetworkModel):
         min_module_size=5,
         community="leiden",
         resolution=1.0,
+        max_edges_per_feature=30,
+        max_edges=20_000_000,
         random_state=None,
     ):
         self.gamma = gamma
@@ -123,6 +136,7 @@ class GraphNetworkModel(LatentNetworkModel):
             n_components, edge_weight=edge_weight, alpha=alpha, fdr=fdr, fdr_scope=fdr_scope,
             n_components_grid=n_components_grid, cv=cv, tol=tol, max_iter=max_iter,
             min_module_size=min_module_size, community=community, resolution=resolution,
+            max_edges_per_feature=max_edges_per_feature, max_edges=max_edges,
             random_state=random_state,
         )
 

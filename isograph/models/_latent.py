@@ -20,6 +20,7 @@ from ._factor import (
     factor_scores,
     fit_factor_analysis,
 )
+from ._warnings import warn_empty
 
 EDGE_WEIGHTS = ("correlation", "partial")
 
@@ -106,6 +107,17 @@ class LatentNetworkModel(BaseNetworkModel):
     min_module_size : int, default=5
     community : {"leiden", "components"}, default="leiden"
     resolution : float, default=1.0
+    max_edges_per_feature : int or None, default=30
+        Each feature keeps at most this many of its strongest edges that pass
+        the rule (an edge stays when either endpoint keeps it), so the edge
+        table holds at most ``max_edges_per_feature * n_features`` rows and
+        modules come from a sparse neighbour graph. ``None`` keeps every
+        passing edge (on a strong biological response, tens of millions from
+        30,000 features).
+    max_edges : int or None, default=20_000_000
+        Edge budget: a fit that would keep more edges stops, before the full
+        edge pass when an estimate already exceeds it, with an
+        :class:`~isograph.network.EdgeBudgetError` naming the remedies.
     random_state : int or None, default=None
         Seed of the cross-validation folds and the community detection
         (``None`` = 0, so fits are reproducible).
@@ -167,8 +179,12 @@ class LatentNetworkModel(BaseNetworkModel):
         min_module_size=5,
         community="leiden",
         resolution=1.0,
+        max_edges_per_feature=30,
+        max_edges=20_000_000,
         random_state=None,
     ):
+        self.max_edges_per_feature = max_edges_per_feature
+        self.max_edges = max_edges
         self.n_components = n_components
         self.edge_weight = edge_weight
         self.alpha = alpha
@@ -255,6 +271,12 @@ class LatentNetworkModel(BaseNetworkModel):
         empty = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
         if k == 0 or p < 2:
             self.calibration_.update(edge_rule="none: no factors", edge_threshold=None)
+            if k == 0 and p >= 2:
+                warn_empty(
+                    f"latent: cross-validation chose 0 factors ({n} samples, {p} features): "
+                    "no factor predicts held-out samples better than independent noise, so "
+                    "there are no edges. With few samples set n_components (e.g. 3), or "
+                    "try the baseline backend")
             return empty
         if self.edge_weight == "correlation":
             block, n_effective = factor_correlation_block(model), float(n)
@@ -263,6 +285,7 @@ class LatentNetworkModel(BaseNetworkModel):
         return select_edges(
             block, p, alpha=self.alpha, fdr=self.fdr, n_effective=n_effective,
             calibration=self.calibration_, scope=self.fdr_scope,
+            max_edges=self.max_edges, max_edges_per_feature=self.max_edges_per_feature,
         )
 
     def _choose_components(self, Z, features, seed):

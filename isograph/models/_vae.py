@@ -31,7 +31,14 @@ from ._vae_training import (
     latent_mean,
     warn_if_collapsed,
 )
-from ._vae_validation import resolve_device, torch_threads, validate_vae_params
+from ._vae_validation import (
+    capped_latent_grid,
+    resolve_device,
+    torch_threads,
+    validate_vae_params,
+    validation_size,
+)
+from ._warnings import warn_empty
 
 
 class VaeNetworkModel(BaseNetworkModel):
@@ -93,10 +100,21 @@ class VaeNetworkModel(BaseNetworkModel):
     activity_threshold, discordance_threshold : float
         Gene-role thresholds (see :func:`isograph.network.gene_roles`).
     min_module_size : int
-        Smaller modules are unassigned (``-1``).
+        Smaller modules are unassigned (``-1``); 5 as in the other backends.
     community : {"leiden", "components"}
     resolution : float
         Leiden resolution.
+    max_edges_per_feature : int or None, default=30
+        Each feature keeps at most this many of its strongest edges that pass
+        the rule (an edge stays when either endpoint keeps it), so the edge
+        table holds at most ``max_edges_per_feature * n_features`` rows and
+        modules come from a sparse neighbour graph. ``None`` keeps every
+        passing edge (on a strong biological response, tens of millions from
+        30,000 features).
+    max_edges : int or None, default=20_000_000
+        Edge budget: a fit that would keep more edges stops, before the full
+        edge pass when an estimate already exceeds it, with an
+        :class:`~isograph.network.EdgeBudgetError` naming the remedies.
     device : {"auto", "cpu", "cuda"}
         ``"auto"`` uses CUDA when available. Results are reproducible under
         ``random_state`` on the CPU.
@@ -132,6 +150,17 @@ class VaeNetworkModel(BaseNetworkModel):
     See Also
     --------
     isograph.models.save_checkpoint, isograph.models.load_checkpoint
+
+    Notes
+    -----
+    With few samples a VAE can memorize them: once the latent dimension nears
+    the number of training samples, the decoder reproduces even
+    column-shuffled data, the permutation null of the signal test catches up
+    with the real reconstruction and modules vanish. Latent sizes above a
+    quarter of the training samples are therefore left out of the grid (the
+    largest allowed size is used when none remains) with a
+    :class:`~isograph.models.SmallDataWarning`, as is a validation split of
+    fewer than 3 samples.
 
     Examples
     --------
@@ -174,9 +203,11 @@ class VaeNetworkModel(BaseNetworkModel):
         alpha_abundance_grid: Sequence[float] | None = None,
         activity_threshold: float = 0.3,
         discordance_threshold: float = 0.0,
-        min_module_size: int = 10,
+        min_module_size: int = 5,
         community: str = "leiden",
         resolution: float = 1.0,
+        max_edges_per_feature: int | None = 30,
+        max_edges: int | None = 20_000_000,
         device: str = "auto",
         n_threads: int | None = None,
         random_state=None,
@@ -207,6 +238,8 @@ class VaeNetworkModel(BaseNetworkModel):
         self.min_module_size = min_module_size
         self.community = community
         self.resolution = resolution
+        self.max_edges_per_feature = max_edges_per_feature
+        self.max_edges = max_edges
         self.device = device
         self.n_threads = n_threads
         self.random_state = random_state
@@ -258,8 +291,7 @@ class VaeNetworkModel(BaseNetworkModel):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         rng = np.random.default_rng(seed)
         n = Z.shape[0]
-        n_val = int(np.ceil(self.validation_fraction * n)) if self.validation_fraction > 0 else 0
-        n_val = min(n_val, n - 2)
+        n_val = validation_size(n, float(self.validation_fraction))
         order = rng.permutation(n)
         train_idx, val_idx = np.sort(order[n_val:]), np.sort(order[:n_val])
         Z_all = torch.from_numpy(np.ascontiguousarray(Z, dtype=np.float32)).to(device)
@@ -268,7 +300,7 @@ class VaeNetworkModel(BaseNetworkModel):
 
         # 1. one VAE per latent dimension; the best validation ELBO wins
         grid_scores, best = [], None
-        for d in self._latent_grid():
+        for d in capped_latent_grid(self._latent_grid(), int(train_idx.size)):
             module, result = self._train(X_train, X_val, d, seed, device)
             held = evaluate(module, X_val if X_val is not None else X_train)
             score = -float(held.elbo)
@@ -296,6 +328,14 @@ class VaeNetworkModel(BaseNetworkModel):
                 max_epochs=max(result.best_epoch, 1), config=null_config, label="null")
             r_null = reconstruction_correlation(Zp, decoded_signal(null_module, Zp_t))
             passed, q = signal_test(r, r_null, float(self.signal_fdr))
+            if not passed.any():
+                warn_empty(
+                    f"VAE: no feature passed the signal test (FDR {self.signal_fdr}): the "
+                    f"decoder reproduces none of the {r.size} features better than it "
+                    f"reproduces column-shuffled data (null median r "
+                    f"{float(np.median(r_null)):.2f}); with {train_idx.size} training samples "
+                    "there may be too little signal. Try the latent backend, or signal_fdr=None "
+                    "for data known to be signal")
             null_summary = {"null_epochs": int(max(result.best_epoch, 1)),
                             "null_r_quantiles": {str(k): float(np.quantile(r_null, k))
                                                  for k in (0.5, 0.9, 0.99, 1.0)},
@@ -309,7 +349,9 @@ class VaeNetworkModel(BaseNetworkModel):
             self.alpha, alpha_switch=self.alpha_switch,
             alpha_abundance=min(grid) if grid is not None else alpha_aa,
             allow_abundance_abundance=bool(self.allow_abundance_abundance))
-        rows, cols, weights = decoded_correlation_edges(D, passed, codes, table)
+        rows, cols, weights = decoded_correlation_edges(
+            D, passed, codes, table, max_edges=self.max_edges,
+            max_edges_per_feature=self.max_edges_per_feature)
         aa_scores = None
         if grid is not None:
             genes, node_of = gene_index(features)
@@ -342,6 +384,7 @@ class VaeNetworkModel(BaseNetworkModel):
             "signal_fdr": None if self.signal_fdr is None else float(self.signal_fdr),
             "n_signal_features": int(passed.sum()), "signal_test": null_summary,
             "thresholds": channel_threshold_dict(table),
+            "max_edges": self.max_edges, "max_edges_per_feature": self.max_edges_per_feature,
             "alpha_abundance_grid": aa_scores,
             # None: no grid, or every grid value merged modules (no such edges then)
             "alpha_abundance_selected": (float(alpha_aa) if grid is not None

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..network import (
     ABUNDANCE,
+    DEFAULT_MAX_EDGES,
     PLAIN,
     SWITCH,
     bh_adjust,
@@ -86,12 +87,15 @@ def decoded_correlation_edges(
     table: np.ndarray,
     *,
     block_size: int | None = None,
+    max_edges: int | None = DEFAULT_MAX_EDGES,
+    max_edges_per_feature: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Edges from the Pearson correlation of decoded columns ``D[:, keep]``.
 
     The correlation is computed in row blocks (never a dense p x p float64
     matrix) and cut with the channel threshold ``table`` (see
-    :func:`isograph.network.channel_thresholds`).
+    :func:`isograph.network.channel_thresholds`), within the edge budget
+    (see :func:`isograph.network.threshold_edges`).
 
     Returns
     -------
@@ -105,7 +109,8 @@ def decoded_correlation_edges(
         return empty, empty, np.zeros(0, np.float32)
     Zd, _, _ = standardize(D[:, idx])
     r, c, w = threshold_edges(correlation_block(Zd), idx.size, table,
-                              channel_codes=codes[idx], block_size=block_size)
+                              channel_codes=codes[idx], block_size=block_size,
+                              max_edges=max_edges, max_edges_per_feature=max_edges_per_feature)
     # idx is increasing, so rows < cols still holds after mapping back
     return idx[r], idx[c], w
 

@@ -8,6 +8,13 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
+from ._warnings import warn_small
+
+#: Latent sizes above this share of the training samples let the decoder memorize them.
+MAX_LATENT_SHARE = 0.25
+#: Fewer validation samples than this make early stopping and the grid choice follow noise.
+MIN_VALIDATION = 3
+
 
 def _fail(name: str, value, expected: str):
     raise ValueError(f"{name} must be {expected}, got {value!r}")
@@ -127,3 +134,31 @@ def torch_threads(n_threads: int | None):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def validation_size(n_samples: int, fraction: float) -> int:
+    """Samples held out for validation; warns when there are too few to judge by."""
+    if fraction <= 0:
+        return 0
+    n_val = min(int(np.ceil(fraction * n_samples)), n_samples - 2)
+    if n_val < MIN_VALIDATION:
+        warn_small(
+            f"VAE: validation_fraction={fraction} of {n_samples} samples holds out {n_val} "
+            f"(fewer than {MIN_VALIDATION}): early stopping and the latent_dim choice follow "
+            "noise. Raise validation_fraction, or set validation_fraction=0 to watch the "
+            "training loss")
+    return max(n_val, 0)
+
+
+def capped_latent_grid(grid: list[int], n_train: int) -> list[int]:
+    """Latent sizes at most ``MAX_LATENT_SHARE`` of the training samples (see the Notes)."""
+    cap = max(1, int(MAX_LATENT_SHARE * n_train))
+    kept = [d for d in grid if d <= cap]
+    if len(kept) < len(grid):
+        dropped = [d for d in grid if d > cap]
+        kept = kept or [cap]
+        warn_small(
+            f"VAE: latent_dim {dropped} exceed{'s' if len(dropped) == 1 else ''} a quarter of "
+            f"the {n_train} training samples ({cap}); a decoder that large reproduces "
+            f"shuffled data too and the signal test loses its power, so the grid is {kept}")
+    return kept

@@ -7,8 +7,10 @@ modules from a graph, eigengenes, gene roles, trait tests.
 from ._channels import CHANNEL_SEPARATOR, feature_table, is_multiplex
 from ._edges import (
     ABUNDANCE,
+    DEFAULT_MAX_EDGES,
     PLAIN,
     SWITCH,
+    EdgeBudgetError,
     channel_thresholds,
     correlation_block,
     default_block_size,
@@ -28,6 +30,8 @@ __all__ = [
     "ABUNDANCE",
     "CHANNEL_SEPARATOR",
     "COMMUNITY_METHODS",
+    "DEFAULT_MAX_EDGES",
+    "EdgeBudgetError",
     "PLAIN",
     "ROLES",
     "SWITCH",

@@ -41,7 +41,7 @@ def synthetic():
 @pytest.fixture(scope="module")
 def result(synthetic):
     """One small VAE fit for the whole module (about 4 s on one thread)."""
-    return fit_dataset(synthetic.data, "vae", covariates=COVARIATES, **VAE)
+    return fit_dataset(synthetic.data, "vae", covariates=COVARIATES, traits=["trait"], **VAE)
 
 
 @pytest.fixture(scope="module")

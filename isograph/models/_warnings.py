@@ -1,0 +1,33 @@
+"""Warnings the backends raise when the data are too small or a result is empty."""
+
+from __future__ import annotations
+
+import warnings
+
+
+class SmallDataWarning(UserWarning):
+    """The data are too small for part of a backend (a validation split, a latent size)."""
+
+
+class EmptyResultWarning(UserWarning):
+    """A backend step came out empty: no factor, no signal feature, no edge or no module."""
+
+
+def warn_small(message: str) -> None:
+    """Raise :class:`SmallDataWarning` pointing at the caller of ``fit``."""
+    warnings.warn(message, SmallDataWarning, stacklevel=4)
+
+
+def warn_empty(message: str) -> None:
+    """Raise :class:`EmptyResultWarning` pointing at the caller of ``fit``."""
+    warnings.warn(message, EmptyResultWarning, stacklevel=4)
+
+
+def explain_no_modules(n_genes: int, n_edges: int, largest: int, min_module_size: int) -> str:
+    """Why a fit found no module, and what to change."""
+    if n_edges == 0:
+        return (f"no module: the edge rule kept no edge among {n_genes} genes; loosen "
+                "alpha / fdr, or check that the features carry signal")
+    return (f"no module: the {n_edges} edges link at most {largest} genes together, fewer "
+            f"than min_module_size={min_module_size}; lower min_module_size or loosen the "
+            "edge rule")
