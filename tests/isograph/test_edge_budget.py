@@ -6,8 +6,12 @@ import pytest
 
 from isograph import fit_dataset
 from isograph.benchmark import make_isoform_dataset
-from isograph.models import LatentNetworkModel, VaeNetworkModel
-from isograph.models._warnings import EmptyResultWarning, SmallDataWarning
+from isograph.models import (
+    EmptyResultWarning,
+    LatentNetworkModel,
+    SmallDataWarning,
+    VaeNetworkModel,
+)
 from isograph.network import EdgeBudgetError, correlation_block, standardize, threshold_edges
 
 
