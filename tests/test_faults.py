@@ -323,16 +323,12 @@ def _regnet(capsys, *argv):
 
 @pytest.fixture(scope="module")
 def beeline(tmp_path_factory):
-    rng = np.random.default_rng(0)
-    genes = [f"G{i:02d}" for i in range(20)]
-    X = pd.DataFrame(rng.normal(size=(20, 15)) + 5, index=genes,
-                     columns=[f"c{i}" for i in range(15)])
-    folder = tmp_path_factory.mktemp("beeline")
-    X.to_csv(folder / "BL--ExpressionData.csv")
-    edges = [(genes[t], genes[g]) for t in range(3) for g in range(3 + t, 20, 3)]
-    pd.DataFrame(edges, columns=["Gene1", "Gene2"]).to_csv(folder / "BL--network.csv",
-                                                          index=False)
-    pd.DataFrame({"TF": genes[:3]}).to_csv(folder / "TF.csv")
+    from tests.regnet.test_model import planted, write_beeline
+
+    X, train, test, tfs = planted()
+    folder = tmp_path_factory.mktemp("regnet") / "beeline"
+    write_beeline(folder, X, pd.concat([train, test.loc[test["Label"] == 1, ["TF", "Target"]]]),
+                  tfs)
     return folder
 
 
@@ -346,7 +342,7 @@ def test_regnet_overwrite_never_deletes_what_regnet_did_not_write(tmp_path, caps
     out = {"cwd": ".", "folder": work, "file": work / "notes.txt"}[case]
     code, message = _regnet(capsys, "train", "--data", beeline, "--out", out, "--overwrite",
                             "--max-epochs", "2", "--hidden-channels", "8",
-                            "--latent-channels", "4", "--heads", "1", "--quiet")
+                            "--latent-channels", "4", "--heads", "2", "--quiet")
     assert code != 0 and "--out" in message
     assert os.listdir(work) == ["notes.txt"] and (work / "notes.txt").read_text() == "mine"
     assert os.listdir(tmp_path) == ["work"]
@@ -372,7 +368,8 @@ def _skip_without_wgcna():
 
 
 def processes_with(tag: str) -> list[int]:
-    listing = subprocess.run(["ps", "-ww", "-eo", "pid=,args="], capture_output=True, text=True).stdout
+    listing = subprocess.run(["ps", "-ww", "-eo", "pid=,args="], capture_output=True,
+                             text=True).stdout
     return [int(line.split(None, 1)[0]) for line in listing.splitlines() if tag in line]
 
 
