@@ -248,6 +248,34 @@ def test_fit_refuses_cwd_and_impossible_output_before_fitting(tmp_path, capsys, 
         assert (tmp_path / "file").read_text() == "notes"
 
 
+def test_outputs_get_the_users_umask_not_0700(tmp_path):
+    from isograph._core import atomic_file
+
+    old = os.umask(0o022)
+    try:
+        write_dataset(tiny_data(), tmp_path / "ds")
+        with atomic_file(tmp_path / "file.bin") as handle:
+            handle.write(b"x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "ds").stat().st_mode & 0o777 == 0o755  # mkdtemp gave 0700
+    assert (tmp_path / "file.bin").stat().st_mode & 0o777 == 0o644  # mkstemp gave 0600
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
+                    reason="root may write anywhere: no unwritable folder to test with")
+def test_unwritable_output_dir_fails_before_fitting(tmp_path, capsys, empty_cwd, no_fit):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        code, _, err = _cli(capsys, "fit", "--dataset-path", tmp_path / "ds",
+                            "--output-dir", locked / "out")
+    finally:
+        locked.chmod(0o755)
+    assert code == 1 and "not writable" in err and "--output-dir" in err
+
+
 # ------------------------------------------------------------ CLI values and seeds
 def test_hydra_list_without_brackets_is_one_column(tmp_path, capsys, empty_cwd, monkeypatch):
     import isograph._workflow
