@@ -153,6 +153,39 @@ def test_killed_dataset_write_leaves_the_old_folder_and_no_litter(tmp_path):
     assert read_dataset(target).transcript_counts.iloc[0, 0] == 3
 
 
+SWAP_CHILD = r"""
+import os, signal, sys
+import pandas as pd
+from isograph import FitResult
+calls = []
+def dying(real):
+    def rename(*args, **kwargs):  # the second rename of a save: old moved away, new not in
+        calls.append(args)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, **kwargs)
+    return rename
+os.rename, os.replace = dying(os.rename), dying(os.replace)
+result = tiny_result()
+result.config = {"run": "second"}
+result.save(sys.argv[1], overwrite=True)
+"""
+
+
+def test_kill_during_the_swap_of_a_fit_save_keeps_a_result(tmp_path):
+    target = tmp_path / "fit"
+    tiny_result().save(target)
+    source = SWAP_CHILD.replace("calls = []\n", "calls = []\n" + inspect.getsource(tiny_result))
+    child = subprocess.run([sys.executable, "-c", source, str(target)], env=ENV,
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode in (0, -signal.SIGKILL), child.stderr
+    config = (target / "fit_config.json").read_text()  # old or new, never nothing
+    assert '"first"' in config or '"second"' in config
+    with pytest.raises(FileExistsError):
+        tiny_result().save(target)  # the next run: refused, but it sweeps
+    assert os.listdir(tmp_path) == ["fit"]
+
+
 # ------------------------------------------------------------ concurrent writers
 def tiny_result() -> FitResult:
     frame = pd.DataFrame({"gene_id": ["g1"], "module_id": [0]})
