@@ -332,7 +332,6 @@ def test_hydra_list_without_brackets_is_one_column(tmp_path, capsys, empty_cwd, 
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.slow
 def test_fit_records_the_seed_it_used_and_the_record_repeats_the_run(tmp_path, capsys,
                                                                      empty_cwd):
     import json

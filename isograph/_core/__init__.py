@@ -1,9 +1,13 @@
 """Private machinery shared by ``isograph`` and ``regnet`` (no torch at import time).
 
 ``_output``: output folders replaced only when ours, built beside the target and
-swapped in whole; single files written under a temporary name and renamed.
+swapped in whole; ``_file``: single files written under a temporary name and
+renamed; ``_lock``: one writer per target; ``_stale``: temporary folders named
+after their owner's pid, removed once it is gone.
 """
 
-from ._output import OutputFolder, atomic_file, output_folder, sweep_stale_folders
+from ._file import atomic_file
+from ._output import OutputFolder, output_folder
+from ._stale import sweep_stale_folders
 
 __all__ = ["OutputFolder", "atomic_file", "output_folder", "sweep_stale_folders"]

@@ -26,13 +26,12 @@ import re
 import secrets
 import shutil
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 from ._lock import LockBusyError, TargetLock
-from ._stale import pid_alive, sweep_stale_folders
+from ._stale import pid_alive
 
-__all__ = ["OutputFolder", "atomic_file", "output_folder"]
+__all__ = ["OutputFolder", "output_folder"]
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -293,38 +292,3 @@ def _make_dir(parent: Path, prefix: str) -> Path:
             continue
         return folder
     raise FileExistsError(f"could not create a temporary folder {prefix}* in {str(parent)!r}")
-
-
-@contextmanager
-def atomic_file(path, mode: str = "wb", *, encoding: str | None = None):
-    """Write one file under a temporary name beside it and rename it into place.
-
-    An interrupted write leaves the old file (or none); the temporary file of a
-    killed writer (``.<name>.tmp-<pid>-<hex>``) is removed by the next write of
-    the same file. The file gets the user's umask, not ``mkstemp``'s 0600.
-
-    Parameters
-    ----------
-    path : path
-        The file to write; an existing file is replaced, a folder is refused.
-    mode : {"wb", "w"}
-    encoding : str, optional
-        For text mode.
-
-    Yields
-    ------
-    file object
-    """
-    path = _absolute(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"{str(path)!r} is a folder; expected a file name to write")
-    sweep_stale_folders(path.parent, f".{path.name}.tmp-")
-    tmp = path.parent / f".{path.name}.tmp-{_token()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, mode, encoding=encoding) as handle:
-            yield handle
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
