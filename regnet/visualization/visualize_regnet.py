@@ -26,11 +26,9 @@ directory as it was.
 from __future__ import annotations
 
 import argparse
+import io
 import json
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -169,20 +167,24 @@ def render_plots(model, expression: pd.DataFrame, tfs: list[str], *, plots=("bas
 
 
 def _write(outputs: dict, directory: Path) -> list[Path]:
-    staging = Path(tempfile.mkdtemp(prefix=".visualize.", dir=directory))
-    try:
-        for name, item in outputs.items():
-            if isinstance(item, pd.DataFrame):
-                item.to_csv(staging / name)
-            else:
-                item.savefig(staging / name)
-        written = []
-        for name in outputs:
-            os.replace(staging / name, directory / name)
-            written.append(directory / name)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    from isograph._core import atomic_file
+
+    # render everything in memory first (an error writes nothing), then each file
+    # atomically: a kill leaves no hidden folder inside the pretrain directory
+    rendered = {}
+    for name, item in outputs.items():
+        buffer = io.BytesIO()
+        if isinstance(item, pd.DataFrame):
+            buffer.write(item.to_csv().encode("utf-8"))
+        else:
+            item.savefig(buffer, format=Path(name).suffix.lstrip(".") or "png")
+        rendered[name] = buffer.getvalue()
+    written = []
+    for name, content in rendered.items():
+        with atomic_file(directory / name, "wb") as handle:
+            handle.write(content)
+        written.append(directory / name)
+    return written
 
 
 def main(argv=None, *, prog: str = "python -m regnet.visualization.visualize_regnet") -> int:
