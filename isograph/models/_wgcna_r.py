@@ -232,6 +232,13 @@ def run_wgcna_script(
         R stopped with an error (its stderr is attached).
     WgcnaTimeoutError
         R ran past ``timeout``; it was killed.
+
+    Notes
+    -----
+    Linux delivers the death signal when the *thread* that started R exits;
+    that thread waits for R here, so R outlives neither it nor the process.
+    The SIGTERM clean-up is installed only from the main thread and only
+    while SIGTERM has its default action.
     """
     executable = find_rscript(rscript)
     # named after our pid (0700: it holds the data), so a run after a SIGKILL removes it
