@@ -41,7 +41,7 @@ def save_regnet(model, directory) -> Path:
 
     text = json.dumps(config, indent=2)  # fails before anything touches the disk
     with OutputFolder(directory, marker=MARKERS, what="a RegNet.save folder",
-                      overwrite=True) as tmp:
+                      overwrite=True, flag="RegNet.save") as tmp:
         state = {k: v.detach().cpu() for k, v in model.module_.state_dict().items()}
         torch.save(state, tmp / "model.pt")
         (tmp / "genes.txt").write_text("\n".join(model.genes_) + "\n")

@@ -408,6 +408,29 @@ def test_regnet_overwrite_never_deletes_what_regnet_did_not_write(tmp_path, caps
     assert os.listdir(tmp_path) == ["work"]
 
 
+@pytest.mark.slow
+def test_regnet_save_replaces_only_its_own_folder(tmp_path, monkeypatch, one_torch_thread):
+    from regnet import RegNet
+    from tests.regnet.test_model import planted
+
+    X, train, _, tfs = planted()
+    model = RegNet(8, latent_channels=4, heads=2, max_epochs=2, random_state=0, verbose=0)
+    model.fit(X, train, tfs=tfs)
+    model.save(tmp_path / "model")
+    model.save(tmp_path / "model")  # its own folder: replaced whole
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "keep.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="not a RegNet.save folder"):
+        model.save(notes)
+    assert os.listdir(notes) == ["keep.txt"]
+    monkeypatch.chdir(notes)
+    with pytest.raises(IsADirectoryError, match="current directory"):
+        model.save(".")
+    assert os.listdir(notes) == ["keep.txt"]
+    assert sorted(os.listdir(tmp_path)) == ["model", "notes"]
+
+
 # ------------------------------------------------------------ WGCNA's R child
 WGCNA_CHILD = r"""
 import numpy as np
