@@ -35,7 +35,7 @@ run(isograph_cli, ["simulate", "--preset", "small", "--output-dir", str(dataset)
 
 step("isograph fit (default backend: VAE), batch and confounder regressed out")
 run(isograph_cli, ["fit", "--dataset-path", str(dataset), "--output-dir", str(fit),
-                   "--overwrite", "--", "covariates=[batch,confounder]"])
+                   "--overwrite", "--", "covariates=[batch,confounder]", "traits=[trait]"])
 truth = pd.read_parquet(dataset / "truth" / "genes.parquet")
 modules = pd.read_parquet(fit / "modules.parquet").set_index("gene_id")["module_id"]
 scores = metrics.score_modules(truth["module_id"], modules.reindex(truth.index))

@@ -16,7 +16,7 @@ print(sim.data)
 
 # Both channels (isoform switch + abundance), batch and confounder regressed out.
 result = isograph.fit_dataset(sim.data, backend="latent", covariates=["batch", "confounder"],
-                              random_state=0)
+                              traits=["trait"], random_state=0)
 print(result.modules[result.modules.module_id >= 0].groupby("module_id").size()
       .rename("genes").to_frame().T)
 print(result.traits.nsmallest(3, "p_value")[["module", "trait", "effect", "q_value"]])

@@ -58,6 +58,17 @@ def feature_scores(features: pd.DataFrame, model, eigengenes: pd.DataFrame) -> p
     })
 
 
+def with_gene_names(table: pd.DataFrame, transcripts: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with a ``gene_name`` column after ``gene_id`` when the annotation has names."""
+    if "gene_name" not in transcripts or "gene_id" not in table or "gene_name" in table:
+        return table
+    names = transcripts.drop_duplicates("gene_id").set_index("gene_id")["gene_name"]
+    out = table.copy()
+    out.insert(int(out.columns.get_loc("gene_id")) + 1, "gene_name",
+               out["gene_id"].astype(str).map(names.astype(str).to_dict()))
+    return out
+
+
 def fit_dataset(
     data: IsoformData,
     backend=DEFAULT_BACKEND,
@@ -164,11 +175,11 @@ def fit_dataset(
     return FitResult(
         model=model,
         features=X,
-        modules=model.modules_,
+        modules=with_gene_names(model.modules_, data.transcripts),
         edges=model.edges_,
         eigengenes=eigengenes,
         traits=trait_table,
-        feature_scores=feature_scores(X, model, eigengenes),
+        feature_scores=with_gene_names(feature_scores(X, model, eigengenes), data.transcripts),
         module_gene_roles=model.module_gene_roles_,
         calibration=calibration,
         config=config,

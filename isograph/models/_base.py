@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from abc import abstractmethod
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from ..network import (
     is_multiplex,
     standardize,
 )
+from ..network._merge import merge_close_modules
 from ._warnings import explain_no_modules, warn_empty
 
 MIN_SAMPLES = 3
@@ -116,6 +118,10 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator):
             )
         if not np.isfinite(self.resolution) or self.resolution <= 0:
             raise ValueError(f"resolution must be a positive number, got {self.resolution!r}")
+        merge = getattr(self, "merge_threshold", None)
+        if merge is not None and (isinstance(merge, bool) or not isinstance(merge, Real)
+                                  or not 0 < merge <= 1):
+            raise ValueError(f"merge_threshold must be None or a number in (0, 1], got {merge!r}")
 
     def fit(self, X, y=None):
         """Infer the network and its modules from ``X`` (samples x features).
@@ -159,6 +165,9 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator):
             method=self.community, min_module_size=self.min_module_size,
             resolution=self.resolution, random_state=self.random_state,
         )
+        gene_labels, n_merged = merge_close_modules(Z, gene_labels, node_of,
+                                                    getattr(self, "merge_threshold", None))
+        self.calibration_["n_merged_modules"] = n_merged
         if gene_labels.size and gene_labels.max() < 0:
             warn_empty(explain_no_modules(genes.size, g_rows.size,
                                           _largest_component(genes.size, g_rows, g_cols),

@@ -75,6 +75,12 @@ class BaselineNetworkModel(BaseNetworkModel):
     community : {"leiden", "components"}, default="leiden"
     resolution : float, default=1.0
         Leiden resolution.
+    merge_threshold : float in (0, 1] or None, default=0.85
+        Modules whose eigengenes correlate at ``|r| >= merge_threshold``
+        (average linkage) are merged, as WGCNA's ``mergeCloseModules`` does
+        (``mergeCutHeight = 1 - merge_threshold``): community detection cuts a
+        large, smooth response into patches with arbitrary borders. ``None``
+        keeps the communities as found.
     max_edges_per_feature : int or None, default=30
         Each feature keeps at most this many of its strongest edges that pass
         the rule (an edge stays when either endpoint keeps it), so the edge
@@ -140,10 +146,12 @@ class BaselineNetworkModel(BaseNetworkModel):
         resolution=1.0,
         max_edges_per_feature=30,
         max_edges=20_000_000,
+        merge_threshold=0.85,
         random_state=None,
     ):
         self.max_edges_per_feature = max_edges_per_feature
         self.max_edges = max_edges
+        self.merge_threshold = merge_threshold
         self.shrinkage = shrinkage
         self.alpha = alpha
         self.fdr = fdr

@@ -58,6 +58,12 @@ class GraphNetworkModel(LatentNetworkModel):
     min_module_size : int, default=5
     community : {"leiden", "components"}, default="leiden"
     resolution : float, default=1.0
+    merge_threshold : float in (0, 1] or None, default=0.85
+        Modules whose eigengenes correlate at ``|r| >= merge_threshold``
+        (average linkage) are merged, as WGCNA's ``mergeCloseModules`` does
+        (``mergeCutHeight = 1 - merge_threshold``): community detection cuts a
+        large, smooth response into patches with arbitrary borders. ``None``
+        keeps the communities as found.
     max_edges_per_feature : int or None, default=30
         Each feature keeps at most this many of its strongest edges that pass
         the rule (an edge stays when either endpoint keeps it), so the edge
@@ -125,6 +131,7 @@ class GraphNetworkModel(LatentNetworkModel):
         resolution=1.0,
         max_edges_per_feature=30,
         max_edges=20_000_000,
+        merge_threshold=0.85,
         random_state=None,
     ):
         self.gamma = gamma
@@ -137,7 +144,7 @@ class GraphNetworkModel(LatentNetworkModel):
             n_components_grid=n_components_grid, cv=cv, tol=tol, max_iter=max_iter,
             min_module_size=min_module_size, community=community, resolution=resolution,
             max_edges_per_feature=max_edges_per_feature, max_edges=max_edges,
-            random_state=random_state,
+            merge_threshold=merge_threshold, random_state=random_state,
         )
 
     def _validate_params(self) -> None:

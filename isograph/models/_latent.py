@@ -107,6 +107,12 @@ class LatentNetworkModel(BaseNetworkModel):
     min_module_size : int, default=5
     community : {"leiden", "components"}, default="leiden"
     resolution : float, default=1.0
+    merge_threshold : float in (0, 1] or None, default=0.85
+        Modules whose eigengenes correlate at ``|r| >= merge_threshold``
+        (average linkage) are merged, as WGCNA's ``mergeCloseModules`` does
+        (``mergeCutHeight = 1 - merge_threshold``): community detection cuts a
+        large, smooth response into patches with arbitrary borders. ``None``
+        keeps the communities as found.
     max_edges_per_feature : int or None, default=30
         Each feature keeps at most this many of its strongest edges that pass
         the rule (an edge stays when either endpoint keeps it), so the edge
@@ -181,10 +187,12 @@ class LatentNetworkModel(BaseNetworkModel):
         resolution=1.0,
         max_edges_per_feature=30,
         max_edges=20_000_000,
+        merge_threshold=0.85,
         random_state=None,
     ):
         self.max_edges_per_feature = max_edges_per_feature
         self.max_edges = max_edges
+        self.merge_threshold = merge_threshold
         self.n_components = n_components
         self.edge_weight = edge_weight
         self.alpha = alpha
@@ -234,7 +242,6 @@ class LatentNetworkModel(BaseNetworkModel):
         model = FactorModel(self.components_, self.noise_variance_, np.zeros(Z.shape[1]),
                             n_iter=0, converged=True, loglike=float("nan"))
         return factor_loglikelihood(model, Z) - float(np.sum(np.log(self.scale_)))
-
 
     # --------------------------------------------------------------- fit
     def _fit_network(self, Z: np.ndarray, features: pd.DataFrame):

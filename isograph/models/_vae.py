@@ -104,6 +104,12 @@ class VaeNetworkModel(BaseNetworkModel):
     community : {"leiden", "components"}
     resolution : float
         Leiden resolution.
+    merge_threshold : float in (0, 1] or None, default=0.85
+        Modules whose eigengenes correlate at ``|r| >= merge_threshold``
+        (average linkage) are merged, as WGCNA's ``mergeCloseModules`` does
+        (``mergeCutHeight = 1 - merge_threshold``): community detection cuts a
+        large, smooth response into patches with arbitrary borders. ``None``
+        keeps the communities as found.
     max_edges_per_feature : int or None, default=30
         Each feature keeps at most this many of its strongest edges that pass
         the rule (an edge stays when either endpoint keeps it), so the edge
@@ -208,6 +214,7 @@ class VaeNetworkModel(BaseNetworkModel):
         resolution: float = 1.0,
         max_edges_per_feature: int | None = 30,
         max_edges: int | None = 20_000_000,
+        merge_threshold: float | None = 0.85,
         device: str = "auto",
         n_threads: int | None = None,
         random_state=None,
@@ -240,6 +247,7 @@ class VaeNetworkModel(BaseNetworkModel):
         self.resolution = resolution
         self.max_edges_per_feature = max_edges_per_feature
         self.max_edges = max_edges
+        self.merge_threshold = merge_threshold
         self.device = device
         self.n_threads = n_threads
         self.random_state = random_state

@@ -103,3 +103,22 @@ def test_default_vae_finds_the_three_planted_toy_modules():
         # come from that module (background genes with the batch effect may join it)
         assert row.max() >= 0.7 * (truth == planted).sum()
         assert table[row.idxmax()].drop(-1, errors="ignore").idxmax() == planted
+
+
+def test_modules_of_one_signal_are_merged_and_others_kept():
+    from isograph.network._merge import merge_close_modules
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(40, 2))
+    X = np.hstack([z[:, [0]] + 0.3 * rng.normal(size=(40, 10)),   # module 0
+                   -z[:, [0]] + 0.3 * rng.normal(size=(40, 10)),  # module 1: same signal, sign
+                   z[:, [1]] + 0.3 * rng.normal(size=(40, 10))])  # module 2: another signal
+    Z, _, _ = standardize(X)
+    labels = np.repeat([0, 1, 2], 10)
+    merged, n = merge_close_modules(Z, labels, np.arange(30), 0.85)
+    assert n == 1 and len(set(merged[:20])) == 1 and merged[20] != merged[0]
+    assert merged[0] == 0  # renumbered by size: the merged module first
+    same, n = merge_close_modules(Z, labels, np.arange(30), None)
+    assert n == 0 and np.array_equal(same, labels)
+    with pytest.raises(ValueError, match="merge_threshold must be None or a number"):
+        LatentNetworkModel(merge_threshold=1.5).fit(X)

@@ -144,3 +144,13 @@ def test_fit_dataset_filters_and_flags_by_default(toy):
         warnings.simplefilter("ignore", SampleQCWarning)
         kept = fit_dataset(shallow, _Corr(), expression_filter=False, sample_qc=False)
     assert "G_silent" in set(kept.modules["gene_id"]) and "qc" in kept.calibration
+
+
+def test_modules_carry_gene_names_when_the_annotation_has_them(toy):
+    data = toy.data
+    transcripts = data.transcripts.assign(gene_name="name_" + data.transcripts["gene_id"])
+    res = fit_dataset(type(data)(data.transcript_counts, transcripts, data.samples), _Corr())
+    assert list(res.modules.columns[:2]) == ["gene_id", "gene_name"]
+    assert (res.modules["gene_name"] == "name_" + res.modules["gene_id"]).all()
+    assert "gene_name" in res.feature_scores
+    assert "gene_name" not in fit_dataset(data, _Corr()).modules
