@@ -179,18 +179,23 @@ def _output_dir(args) -> str:
 
 
 def _train(args) -> int:
+    out = Path(_output_dir(args))
+    # held from before any work to the swap: a file, a foreign folder, the cwd or an
+    # unwritable place fails now, and so does a second run into the same folder
+    with _output_folder(out, args.overwrite) as staging:
+        summary = _train_into(args, staging)
+    print(f"regnet train: wrote {out}\n{json.dumps(summary, indent=2)}")
+    return 0
+
+
+def _train_into(args, staging: Path) -> dict:
+    """Load, train, evaluate and write everything into ``staging``; return the summary."""
     import torch
 
     from . import RegNet
     from .data import degree_neutral_test, genelink_split, load_beeline, load_example
     from .metrics import evaluate
 
-    out = Path(_output_dir(args))
-    folder = _output_folder(out, args.overwrite)
-    try:  # before any work: a file, a foreign folder, the cwd, an unwritable place
-        folder.check()
-    except OSError as exc:
-        raise SystemExit(f"regnet train: {exc}") from None
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     model = RegNet(
@@ -238,18 +243,12 @@ def _train(args) -> int:
         validation_auprc=float(model.validation_score_),
         calibration=model.calibration_,
     )
-    # built beside --out and swapped in whole; the folder rule is checked again there
-    try:
-        with folder as staging:
-            write_pretrain_directory(model, staging, parts=parts, metrics=metrics)
-    except OSError as exc:
-        raise SystemExit(f"regnet train: {exc}") from None
+    write_pretrain_directory(model, staging, parts=parts, metrics=metrics)
     summary = {k: metrics[k] for k in ("dataset", "epochs", "best_epoch", "validation_auprc")}
     for key in ("test_density", "test_degree_neutral"):
         if key in metrics and "skipped" not in metrics[key]:
             summary[key] = {m: round(metrics[key][m], 4) for m in ("auroc", "auprc_ratio")}
-    print(f"regnet train: wrote {out}\n{json.dumps(summary, indent=2)}")
-    return 0
+    return summary
 
 
 def main(argv=None) -> int:

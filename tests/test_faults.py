@@ -408,6 +408,18 @@ def test_regnet_overwrite_never_deletes_what_regnet_did_not_write(tmp_path, caps
     assert os.listdir(tmp_path) == ["work"]
 
 
+def test_regnet_train_into_a_folder_being_written_fails_before_training(tmp_path, capsys,
+                                                                       beeline):
+    out = tmp_path / "out"
+    with output_folder(out, marker="m", what="a test output") as tmp:
+        code, message = _regnet(capsys, "train", "--data", beeline, "--output-dir", out,
+                                "--max-epochs", "2", "--hidden-channels", "8",
+                                "--latent-channels", "4", "--heads", "2", "--quiet")
+        (tmp / "m").write_text("first")
+    assert code == 1 and "being written by another process" in message
+    assert os.listdir(out) == ["m"] and sorted(os.listdir(tmp_path)) == ["out"]
+
+
 @pytest.mark.slow
 def test_regnet_save_replaces_only_its_own_folder(tmp_path, monkeypatch, one_torch_thread):
     from regnet import RegNet
