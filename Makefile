@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint r-deps install clean
+.PHONY: demo test test-matrix docs lint r-deps install clean
 
 install: $(STAMP) r-deps
 
@@ -33,11 +33,28 @@ r-deps:
 demo: install
 	$(PY) examples/demo.py
 
+# The doctests of both packages run with the tests; tests/test_docs.py builds
+# the API reference with warnings as errors.
+PYTEST_PATHS ?= tests isograph regnet
+
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --doctest-modules $(PYTEST_ARGS) $(PYTEST_PATHS)
+
+# The suite on other dependency sets, each in its own venv under .matrix/:
+# lowest (every pyproject lower bound), newest (pandas 3, newest scikit-learn),
+# py310 (Python 3.10 and no torch). MATRIX_JOBS="lowest" runs one of them.
+MATRIX_JOBS ?= lowest newest py310
+
+test-matrix:
+	bash .ci/matrix $(MATRIX_JOBS)
+
+# API reference (Sphinx + numpydoc + autosummary) -> docs/_build/html
+docs: $(STAMP)
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "API reference: docs/_build/html/index.html"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) demo_output .pytest_cache
+	rm -rf $(VENV) demo_output .pytest_cache .matrix docs/_build docs/api/generated

@@ -140,7 +140,7 @@ class RegNet(BaseEstimator):
     >>> from regnet.data import genelink_split, load_example
     >>> data = load_example("mDC", network="STRING")
     >>> split = genelink_split(data, random_state=0)
-    >>> model = RegNet(random_state=0).fit(
+    >>> model = RegNet(max_epochs=5, random_state=0).fit(  # a real fit: drop max_epochs
     ...     data.expression, split.train, tfs=data.tfs, validation=split.validation)
     >>> proba = model.predict_proba(split.test)  # doctest: +SKIP
     """

@@ -67,7 +67,7 @@ class ExpressedGeneFilter(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    keep_ : ndarray of bool, shape (n_features_in_,)
+    keep_ : ndarray of bool of shape (n_input_features,)
         Which input columns are kept.
     genes_ : pandas.Index
         The kept genes.

@@ -54,8 +54,9 @@ def gene_roles(
 
     Returns
     -------
-    DataFrame with columns ``gene_id, module_id, r_switch, r_abundance,
-    r_switch_abundance, role``.
+    pandas.DataFrame
+        Columns ``gene_id, module_id, r_switch, r_abundance,
+        r_switch_abundance, role``.
     """
     col = {(g, c): i for i, (g, c) in enumerate(zip(features["gene_id"], features["channel"]))}
     rows = []

@@ -37,8 +37,8 @@ def trait_associations(
 
     Returns
     -------
-    DataFrame with columns ``module, trait, test, statistic, effect, p_value,
-    q_value, n``.
+    pandas.DataFrame
+        Columns ``module, trait, test, statistic, effect, p_value, q_value, n``.
     """
     if traits is None:
         traits = list(samples.columns)
