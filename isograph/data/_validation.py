@@ -258,7 +258,9 @@ def _collect_problems(data, *, min_samples: int) -> list[str]:
     # ---- count values and library sizes
     value_problems, library_size = _value_problems(counts, "transcript_counts", "transcript")
     problems += value_problems
-    if counts.shape[1] > 0:
+    # library sizes are unknown while a column is not numeric: report only that problem
+    all_numeric = all(_is_count_dtype(dt) for dt in set(counts.dtypes))
+    if counts.shape[1] > 0 and all_numeric:
         empty = counts.index[library_size <= 0]
         if len(empty):
             problems.append(

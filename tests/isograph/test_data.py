@@ -181,6 +181,17 @@ def test_nullable_and_non_numeric_counts():
     assert any("1 non-numeric column(s)" in p and "'t5' (object)" in p for p in problems)
 
 
+def test_string_in_transposed_counts_reports_no_false_zero_library_size():
+    # a string in a transcripts x samples CSV makes every column object once transposed
+    data = make_data()
+    counts = data.transcript_counts.astype(object)
+    counts.loc["s2", "t3"] = "12,5"
+    data.transcript_counts = counts
+    problems = problems_of(data)
+    assert any("non-numeric column(s)" in p for p in problems)
+    assert not any("zero library size" in p for p in problems)
+
+
 def test_unknown_gene_is_reported():
     data = make_data()
     data.transcripts.loc[1, "gene_id"] = None
