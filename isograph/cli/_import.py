@@ -71,7 +71,7 @@ def import_summary(data, output_dir) -> str:
 def run_import(args, overrides) -> int:
     """``isograph import``: read, map, write the dataset folder, print the summary."""
     from ..data import UnmappedTranscriptsWarning, read_quantifications, write_dataset
-    from ._commands import check_output_dir
+    from ._commands import check_output_dir, cli_output_folder
     from ._config import CliError
 
     if overrides:
@@ -87,7 +87,10 @@ def run_import(args, overrides) -> int:
             quantifier=args.quantifier, strip_version=args.strip_version,
             sample_column=args.sample_column, progress=not args.quiet,
         )
-    write_dataset(data, args.output_dir, overwrite=args.overwrite)
+    # the same folder rule as `simulate`: lock held, our marker re-checked at the swap
+    with cli_output_folder(args.output_dir, overwrite=args.overwrite,
+                           marker="manifest.json", what="a dataset folder") as tmp:
+        write_dataset(data, tmp)
     sys.stdout.write(import_summary(data, args.output_dir) + "\n")
     sys.stdout.flush()
     return 0
