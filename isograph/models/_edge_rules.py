@@ -53,6 +53,16 @@ _MIN_ROW_NULL = 200
 # row blocks of per-row work make several temporaries of the block's size
 _BLOCK_BYTES = 64 * 2**20
 _NULL_CHUNKS = 4
+# Shrinkage partial correlations from n << p samples are shrunk towards 0 by a
+# factor near 1, so the empirical null's "sample size" can reach millions.
+_EMPIRICAL_NOTE = (
+    "n_effective of the empirical null is 1 / sd^2 + 3 for the robust spread sd of "
+    "atanh(weight) over (mostly null) pairs: the sample size at which Fisher's z null "
+    "has the spread of these weights, not a number of samples. Shrunk weights (Ledoit-Wolf "
+    "with n << p shrinks partial correlations by a factor near 1) have a tiny spread, so "
+    "it can reach millions from a few dozen samples; weights and null share that scale, "
+    "so the cut is relative to the spread of the null pairs."
+)
 
 
 def _json_number(value) -> float | None:
@@ -241,11 +251,14 @@ def select_edges(
             edge_threshold=float(finite.min()) if finite.size else None,
             n_features_with_cut=int(finite.size),
         )
+        if empirical:
+            calibration["n_effective_note"] = _EMPIRICAL_NOTE
         return edges_above_feature_cuts(row_block, p, cuts, **budget)
     rule = "fixed"
     if n_effective is None:
         n_effective = empirical_n_effective(row_block, p)
         rule = "empirical_null"
+        calibration["n_effective_note"] = _EMPIRICAL_NOTE
     calibration.update(n_effective=_json_number(n_effective), pvalue_rule=f"fisher_z_{rule}")
     if not np.isfinite(n_effective):
         # every weight is zero: nothing can be significant

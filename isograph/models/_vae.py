@@ -359,7 +359,7 @@ class VaeNetworkModel(BaseNetworkModel):
             allow_abundance_abundance=bool(self.allow_abundance_abundance))
         rows, cols, weights = decoded_correlation_edges(
             D, passed, codes, table, max_edges=self.max_edges,
-            max_edges_per_feature=self.max_edges_per_feature)
+            max_edges_per_feature=self.max_edges_per_feature, reconstruction_r=r)
         aa_scores = None
         if grid is not None:
             genes, node_of = gene_index(features)

@@ -89,8 +89,16 @@ def decoded_correlation_edges(
     block_size: int | None = None,
     max_edges: int | None = DEFAULT_MAX_EDGES,
     max_edges_per_feature: int | None = None,
+    reconstruction_r: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Edges from the Pearson correlation of decoded columns ``D[:, keep]``.
+
+    With ``max_edges_per_feature``, a feature's strongest edges are ranked by
+    the observed correlation the decoder implies, ``rho_decoded * r_i * r_j``
+    (``reconstruction_r``: each feature's observed-vs-decoded correlation):
+    a low-rank decoder makes the decoded correlations of all signal features
+    nearly +-1, so without the attenuation a barely reproduced feature would
+    pick its neighbours as strongly as a well reproduced one.
 
     The correlation is computed in row blocks (never a dense p x p float64
     matrix) and cut with the channel threshold ``table`` (see
@@ -110,7 +118,9 @@ def decoded_correlation_edges(
     Zd, _, _ = standardize(D[:, idx])
     r, c, w = threshold_edges(correlation_block(Zd), idx.size, table,
                               channel_codes=codes[idx], block_size=block_size,
-                              max_edges=max_edges, max_edges_per_feature=max_edges_per_feature)
+                              max_edges=max_edges, max_edges_per_feature=max_edges_per_feature,
+                              rank_scale=None if reconstruction_r is None
+                              else np.abs(np.asarray(reconstruction_r))[idx])
     # idx is increasing, so rows < cols still holds after mapping back
     return idx[r], idx[c], w
 

@@ -186,6 +186,7 @@ def collect_edges(
     max_edges_per_feature: int | None = None,
     absolute: bool = True,
     rows_to_scan: np.ndarray | None = None,
+    rank_scale: np.ndarray | None = None,
     what: str = "the edge rule",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Upper-triangle edges where ``passes(block, start, stop)`` holds, within the budget.
@@ -195,7 +196,8 @@ def collect_edges(
     ``max_edges_per_feature * p`` edges are stored whatever the data. Without
     it, the edge count is first estimated from sample rows and an
     :class:`EdgeBudgetError` is raised before the full pass when it exceeds
-    ``max_edges``.
+    ``max_edges``. ``rank_scale`` (one factor per feature) ranks the
+    candidates of a feature by ``|weight| * s_i * s_j`` instead of ``|weight|``.
     """
     p = int(n_features)
     check_edge_budget(p, max_edges, max_edges_per_feature)
@@ -221,6 +223,8 @@ def collect_edges(
         else:
             keep[local, local + start] = False
             score = np.abs(block) if absolute else block
+            if rank_scale is not None:
+                score = score * rank_scale[start:stop, None] * rank_scale[None, :]
             r, c = top_per_row(score, keep, k)
         total += r.size
         if max_edges is not None and k is None and total > max_edges:
@@ -251,6 +255,7 @@ def threshold_edges(
     max_edges: int | None = DEFAULT_MAX_EDGES,
     max_edges_per_feature: int | None = None,
     absolute: bool = True,
+    rank_scale: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Upper-triangle pairs whose weight passes the threshold.
 
@@ -275,6 +280,9 @@ def threshold_edges(
         either endpoint keeps it): at most ``max_edges_per_feature * p`` edges.
     absolute : bool
         Compare ``|weight|`` (True) or the signed weight.
+    rank_scale : ndarray of shape (p,), optional
+        With ``max_edges_per_feature``: rank a feature's candidates by
+        ``|weight| * rank_scale_i * rank_scale_j``.
 
     Returns
     -------
@@ -297,4 +305,5 @@ def threshold_edges(
     what = f"threshold={float(table):g}" if table.ndim == 0 else "the channel thresholds"
     return collect_edges(row_block, p, passes, block_size=block_size, max_edges=max_edges,
                          max_edges_per_feature=max_edges_per_feature, absolute=absolute,
+                         rank_scale=None if rank_scale is None else np.asarray(rank_scale),
                          what=what)
