@@ -25,6 +25,7 @@ TORCH_FILES = {
     "tests/regnet/test_nn.py",
     "tests/regnet/test_interpret.py",
     "tests/regnet/test_visualization.py",
+    "tests/regnet/test_visualize_formats.py",
 }
 TORCH_TESTS = ()
 

@@ -34,7 +34,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 _OVERRIDES = ("Hydra overrides go after '--', e.g. `-- vae.max_epochs=100 latent.alpha=null`; "
-              "`null` switches an option off.")
+              "`null` switches an option off. IsoGraph's names are accepted too "
+              "(vae.hidden_dim, vae.n_hidden_layers, vae.n_epochs; see docs/cli.md).")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--backend", help="vae | baseline | latent | graph | wgcna (default: vae)")
     fit.add_argument("--overwrite", action="store_true",
                      help="replace an earlier fit output in --output-dir")
+    fit.add_argument("--quiet", action="store_true",
+                     help="no progress bar (shown on a terminal while the VAE trains)")
     fit.set_defaults(func=run_fit)
 
     sim = sub.add_parser("simulate", help="write a synthetic dataset folder with its truth",

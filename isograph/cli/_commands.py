@@ -11,6 +11,7 @@ import pandas as pd
 
 from .._core import OutputFolder
 from .._result import FIT_MARKER, to_jsonable
+from ._aliases import canonical_overrides
 from ._config import CliError, as_list, backend_params, column_list, load_config
 from ._report import comparison_table, summarize, summary_markdown, write_benchmark_report
 
@@ -117,6 +118,9 @@ def run_fit(args, overrides) -> int:
     cfg["traits"] = column_list(cfg["traits"], "traits")
     params = backend_params(cfg, backend)
     _seed(cfg, backend, params)
+    if params.get("verbose") == 0 and not args.quiet and sys.stderr.isatty():
+        # long VAE training shows its progress bar on a terminal; --quiet silences it
+        params["verbose"] = cfg[backend]["verbose"] = 1
     check_backend(backend, params)
     # held from here to the end: a second writer of --output-dir fails now, not after the fit
     with folder as tmp:
@@ -130,8 +134,10 @@ def run_fit(args, overrides) -> int:
 
         used = {k: v for k, v in cfg.items() if k not in BACKEND_NAMES or k == backend}
         dataset_path = str(Path(args.dataset_path).resolve())
+        # IsoGraph aliases (vae.hidden_dim ...) are recorded under our names
         result.config["cli"] = {"command": "fit", "dataset_path": dataset_path,
-                                "overrides": list(overrides), "config": used}
+                                "overrides": canonical_overrides(overrides, cfg),
+                                "config": used}
         result._write_artifacts(tmp)
     modules = result.modules
     n_assigned = int(modules.loc[modules["module_id"] >= 0, "gene_id"].nunique())

@@ -117,7 +117,12 @@ def load_config(config_name: str, overrides=()) -> dict:
     if config_name not in available_configs():
         raise CliError(f"unknown config name {config_name!r}; available: "
                        f"{', '.join(available_configs())}")
-    overrides = [str(o) for o in overrides]
+    from ._aliases import AliasError, apply_layer_aliases, translate_overrides
+
+    try:  # IsoGraph's names (vae.hidden_dim, vae.n_epochs ...) -> ours
+        overrides, layers = translate_overrides([str(o) for o in overrides])
+    except AliasError as exc:
+        raise CliError(str(exc)) from None
     try:
         with initialize_config_module(config_module=CONFIG_MODULE, version_base=None):
             cfg = compose(config_name=config_name, overrides=overrides)
@@ -131,7 +136,7 @@ def load_config(config_name: str, overrides=()) -> dict:
         raise CliError(f"invalid override: {one_line(exc)}") from None
     _check_added_keys(cfg, base)
     try:
-        return OmegaConf.to_container(cfg, resolve=True)
+        return apply_layer_aliases(OmegaConf.to_container(cfg, resolve=True), layers)
     except OmegaConfBaseException as exc:
         raise CliError(f"invalid configuration: {one_line(exc)}") from None
 

@@ -18,6 +18,8 @@ from ._config import CliError
 EXPLAIN_DIR = "explain"
 REPORT_FIGURES = ("module_trait_heatmap.png", "eigengene_correlation.png", "module_sizes.png")
 DPI = 120
+#: Figure formats of ``isograph report`` (matplotlib backends without extra packages).
+FORMATS = ("png", "pdf", "svg")
 
 
 def _emit(text: str) -> None:
@@ -83,8 +85,14 @@ def add_explain_parsers(sub) -> None:
                      help="replace an earlier explain-module output")
     exp.set_defaults(func=run_explain_module)
 
-    rep = sub.add_parser("report", help="figures of a fit as PNGs next to its artifacts")
+    rep = sub.add_parser("report", help="figures of a fit (png, pdf or svg) next to its "
+                         "artifacts")
     rep.add_argument("--fit-dir", required=True, help="a fit output folder")
+    rep.add_argument("--format", choices=FORMATS, default="png",
+                     help="file format of the figures: png (default), or vector pdf / svg "
+                          "for papers")
+    rep.add_argument("--dpi", type=int, default=DPI,
+                     help=f"resolution of png figures (default {DPI}; 300 for print)")
     rep.set_defaults(func=run_report)
 
 
@@ -204,15 +212,18 @@ def run_report(args, overrides) -> int:
                if not (fit_dir / f).is_file()]
     if missing:
         raise CliError(f"--fit-dir {str(fit_dir)!r} lacks {', '.join(missing)}")
+    if args.dpi < 1:
+        raise CliError(f"--dpi must be a positive integer, got {args.dpi}")
     figures, skipped = _report_figures(fit_dir)
     if not figures:
         raise CliError(f"nothing to draw in {str(fit_dir)!r}: " + "; ".join(skipped))
+    figures = {f"{Path(name).stem}.{args.format}": fig for name, fig in figures.items()}
     # render everything first, then write each file atomically: an error leaves nothing
     # behind, and a kill leaves no hidden folder inside the fit folder
     rendered = {}
     for name, fig in figures.items():
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=DPI)
+        fig.savefig(buffer, format=args.format, dpi=args.dpi)
         rendered[name] = buffer.getvalue()
     for name, png in rendered.items():
         with atomic_file(fit_dir / name, "wb") as handle:

@@ -23,7 +23,7 @@ from ..network import (
     standardize,
 )
 from ..network._merge import merge_close_modules
-from ._warnings import explain_no_modules, warn_empty
+from ._warnings import EmptyResultWarning, explain_no_modules, warn_empty
 
 MIN_SAMPLES = 3
 
@@ -37,7 +37,7 @@ def _largest_component(n: int, rows: np.ndarray, cols: np.ndarray) -> int:
     return int(np.bincount(labels).max())
 
 
-class NoModulesWarning(UserWarning):
+class NoModulesWarning(EmptyResultWarning):
     """``transform`` of a model that found no module returns zero columns.
 
     A cross-validation fold or a Pipeline step after the backend then gets an

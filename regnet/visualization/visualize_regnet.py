@@ -38,6 +38,10 @@ __all__ = ["main", "read_tf_file", "render_plots"]
 PLOT_SETS = ("basic", "shrinkage")
 
 
+#: Figure formats (matplotlib backends that need no extra package).
+FORMATS = ("png", "pdf", "svg")
+
+
 def _parser(prog: str = "python -m regnet.visualization.visualize_regnet"):
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -62,7 +66,12 @@ def _parser(prog: str = "python -m regnet.visualization.visualize_regnet"):
                         help="hidden-space reference of the projection (default: prior)")
     parser.add_argument("--eps", type=float, default=1e-2, help="finite-difference step")
     parser.add_argument("--seed", type=int, default=0, help="seed of UMAP / t-SNE")
-    parser.add_argument("--dpi", type=int, default=100)
+    parser.add_argument("--dpi", type=int, default=100,
+                        help="resolution of png figures (default 100; 300 for print)")
+    parser.add_argument("--format", choices=FORMATS, default="png",
+                        help="file format of the figures: png (default), or vector pdf / svg")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bar (shown on a terminal while the plots are made)")
     return parser
 
 
@@ -100,7 +109,8 @@ def _figure(dpi: int):
 def render_plots(model, expression: pd.DataFrame, tfs: list[str], *, plots=("basic",),
                  method: str = "umap", shrinkage_method: str = "finite_difference",
                  reference: str = "prior", eps: float = 1e-2, seed: int = 0,
-                 dpi: int = 100, embeddings: pd.DataFrame | None = None) -> dict:
+                 dpi: int = 100, embeddings: pd.DataFrame | None = None,
+                 fmt: str = "png", progress=None) -> dict:
     """Draw the requested plot sets; nothing is written.
 
     Parameters
@@ -119,6 +129,11 @@ def render_plots(model, expression: pd.DataFrame, tfs: list[str], *, plots=("bas
     dpi : int
     embeddings : pandas.DataFrame, optional
         Precomputed ``model.transform(expression)``.
+    fmt : {"png", "pdf", "svg"}, default="png"
+        Suffix of the figure names (the format they are saved in).
+    progress : callable, optional
+        Called with a short description as each step starts (the CLI's
+        progress bar).
 
     Returns
     -------
@@ -136,17 +151,22 @@ def render_plots(model, expression: pd.DataFrame, tfs: list[str], *, plots=("bas
     )
 
     outputs = {}
+    step = progress or (lambda description: None)
     if "basic" in plots:
+        step(f"latent {method} layout")
         if embeddings is None:
             embeddings = model.transform(expression)
         fig, ax = _figure(dpi)
         plot_latent_umap(embeddings, tfs=tfs, method=method, ax=ax, random_state=seed)
-        outputs[f"latent_{method}.png"] = fig
+        outputs[f"latent_{method}.{fmt}"] = fig
     if "shrinkage" in plots:
+        step(f"shrinkage weights ({shrinkage_method})")
         weights = shrinkage_weights(model, expression, method=shrinkage_method, eps=eps,
                                     reference=reference)
         weights["is_tf"] = weights.index.isin(tfs)
+        step("empirical-Bayes reference")
         bayes = empirical_bayes_weights(expression, model.edges_)
+        step("shrinkage plots")
         for name, draw in (
             ("shrinkage_vs_degree.png", lambda ax: plot_shrinkage_vs_degree(weights, ax=ax)),
             ("shrinkage_hist.png", lambda ax: plot_shrinkage_hist(weights, ax=ax)),
@@ -156,7 +176,7 @@ def render_plots(model, expression: pd.DataFrame, tfs: list[str], *, plots=("bas
         ):
             fig, ax = _figure(dpi)
             draw(ax)
-            outputs[name] = fig
+            outputs[f"{Path(name).stem}.{fmt}"] = fig
         table = weights.assign(method=shrinkage_method, bayes_weight=bayes["weight"],
                                bayes_prior_variance=bayes["prior_variance"])
         outputs["shrinkage_weights.csv"] = table
@@ -228,12 +248,34 @@ def _run(args) -> list[Path]:
         raise ValueError(f"--tf-file {args.tf_file!r} names no gene of the expression matrix "
                          "(check --expression-csv).")
     plots = PLOT_SETS if "all" in args.plots else tuple(dict.fromkeys(args.plots))
-    outputs = render_plots(
-        model, expression, list(tfs), plots=plots, method=args.method,
-        shrinkage_method=args.shrinkage_method, reference=args.reference, eps=args.eps,
-        seed=args.seed, dpi=args.dpi, embeddings=embeddings,
-    )
-    return _write(outputs, directory)
+    if args.dpi < 1:
+        raise ValueError(f"--dpi must be a positive integer, got {args.dpi}")
+    from tqdm.auto import tqdm
+
+    # steps: one for the embedding, three for the shrinkage set, one for writing;
+    # on a terminal unless --quiet (disable=None: off when stderr is not a tty)
+    total = ("basic" in plots) + 3 * ("shrinkage" in plots) + 1
+    with tqdm(total=total, desc="regnet visualize", unit="step", file=sys.stderr,
+              disable=True if args.quiet else None) as bar:
+        started = []
+
+        def progress(description):
+            if started:
+                bar.update(1)  # the previous step is done
+            started.append(description)
+            bar.set_postfix_str(description)
+
+        outputs = render_plots(
+            model, expression, list(tfs), plots=plots, method=args.method,
+            shrinkage_method=args.shrinkage_method, reference=args.reference, eps=args.eps,
+            seed=args.seed, dpi=args.dpi, embeddings=embeddings, fmt=args.format,
+            progress=progress,
+        )
+        bar.update(len(started) > 0)
+        bar.set_postfix_str("writing")
+        written = _write(outputs, directory)
+        bar.update(1)
+    return written
 
 
 if __name__ == "__main__":  # pragma: no cover
