@@ -1,6 +1,6 @@
 """A real cohort, from salmon folders to modules: the macrophage data (24 samples).
 
-Run: python examples/macrophage.py PATH/TO/macrophage [OUTPUT_DIR] [--backend vae]
+Run: python examples/macrophage.py [PATH/TO/macrophage] [--output DIR] [--backend vae]
 
 PATH holds ``quants/<sample>/quant.sf.gz`` (salmon), ``coldata.csv`` and
 ``tx2gene.gencode_v27.csv.gz``; without a path the bundled 409-gene subset
@@ -9,7 +9,7 @@ IFNg, SL1344 = Salmonella, IFNg + SL1344). Steps: read the quantifications
 (transcript versions stripped to join the map), QC and expressed-gene filter
 (on by default), both channels, donor regressed out, the default backend, and
 the two treatments tested against the module eigengenes. Writes the fit's
-artifacts and three figures into OUTPUT_DIR (default ``macrophage_output``):
+artifacts and three figures into ``--output`` (default ``macrophage_output``):
 ``module_trait_heatmap.png``, ``module_sizes.png`` and
 ``module_drivers_<module>.png`` (top genes of the infection module).
 """
@@ -37,7 +37,7 @@ MARKERS = {"ENSG00000232810": "TNF", "ENSG00000125538": "IL1B", "ENSG00000136244
 
 parser = argparse.ArgumentParser(description="macrophage case study")
 parser.add_argument("path", nargs="?", type=Path, help="the macrophage folder")
-parser.add_argument("output", nargs="?", type=Path, default=Path("macrophage_output"))
+parser.add_argument("--output", type=Path, default=Path("macrophage_output"))
 parser.add_argument("--backend", default="vae")
 args = parser.parse_args()
 
