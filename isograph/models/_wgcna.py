@@ -12,7 +12,7 @@ from sklearn.utils.validation import validate_data
 
 from ..network import feature_table, standardize
 from ._base import MIN_SAMPLES, BaseNetworkModel, gene_index, module_name
-from ._wgcna_r import WgcnaRun, run_wgcna_script
+from ._wgcna_r import WgcnaRun, find_rscript, run_wgcna_script
 
 NETWORK_TYPES = ("signed", "unsigned", "signed hybrid")
 TOM_TYPES = ("signed", "unsigned", "signed Nowick", "unsigned 2", "signed 2", "signed Nowick 2")
@@ -312,15 +312,16 @@ class WgcnaNetworkModel(BaseNetworkModel):
         index = X.index if isinstance(X, pd.DataFrame) else None
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=WGCNA_MIN_SAMPLES)
         features = feature_table(self._input_names(X.shape[1]))
-        if X.shape[1] < self.min_module_size:
-            # No module can reach min_module_size features, so WGCNA could only
-            # answer "all grey": answer it here, without R.
-            return self._fit_without_modules(X, features, index)
-        if X.shape[1] < WGCNA_MIN_FEATURES:
+        if self.min_module_size <= X.shape[1] < WGCNA_MIN_FEATURES:
             raise ValueError(
                 f"Found array with {X.shape[1]} feature(s) (shape={X.shape}) while a minimum "
                 f"of {WGCNA_MIN_FEATURES} is required by WGCNA (goodSamplesGenes); pass more "
                 "features")
+        find_rscript(self.rscript)  # a missing R is an error whatever the data
+        if X.shape[1] < self.min_module_size:
+            # No module can reach min_module_size features, so WGCNA could only
+            # answer "all grey": answer it here, without running R.
+            return self._fit_without_modules(X, features, index)
         run, params = self._run(X)
         if run.labels.shape != (X.shape[1],):
             raise RuntimeError(f"WGCNA returned {run.labels.size} labels for {X.shape[1]} features")
