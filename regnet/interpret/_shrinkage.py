@@ -16,16 +16,18 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ._projection import linear_response, response_projection_weights
+
 __all__ = [
     "METHODS",
     "REFERENCES",
     "as_aggregator",
     "finite_difference_weights",
+    "coordinate_projection_weights",
     "layer_shrinkage",
-    "projection_weights",
 ]
 
-METHODS = ("projection", "finite_difference")
+METHODS = ("projection", "coordinate_projection", "finite_difference")
 REFERENCES = ("prior", "neighbors")
 
 REASON_NO_CONTRAST = "x equals its neighbour mean (x - m = 0)"
@@ -84,8 +86,14 @@ def _contrast(x: np.ndarray, m: np.ndarray, n_features: int) -> np.ndarray:
     return delta
 
 
-def projection_weights(x, m, h, n, *, n_features: int | None = None) -> dict[str, np.ndarray]:
-    """Weight of the own input read off by projecting ``h - n`` on ``x - m``.
+def coordinate_projection_weights(x, m, h, n, *,
+                                  n_features: int | None = None) -> dict[str, np.ndarray]:
+    """Weight of the own input read off by projecting ``h - n`` on ``x - m`` coordinate-wise.
+
+    Kept for the record: it assumes hidden unit ``k`` means input ``k``, which
+    holds for an identity-like layer and not for a trained MLP (there it is
+    near 0 for every gene). :func:`response_projection_weights` is the
+    basis-free projection.
 
     ``delta = (x - m)[:, :F]`` and ``Delta = h - n``; ``Delta`` is cut to its
     first ``F`` columns, or zero-padded to ``F`` when the hidden size is
@@ -220,13 +228,20 @@ def layer_shrinkage(
         Layer output and its neighbour mean over the message graph; needed by
         ``reference="neighbors"`` only.
     aggregate : callable or torch.nn.Module, optional
-        ``g(x, m)``; needed by ``method="finite_difference"`` and by
-        ``reference="prior"``.
-    method : {"projection", "finite_difference"}, default="projection"
+        ``g(x, m)``; needed by every method except the coordinate projection
+        with ``reference="neighbors"``.
+    method : {"projection", "coordinate_projection", "finite_difference"}, default="projection"
+        ``"projection"``: basis-free, ``||delta J_x|| / (||delta J_x|| + ||delta J_m||)``
+        with the layer's Jacobians at the mean input
+        (:func:`response_projection_weights`); ``"coordinate_projection"``:
+        ``<Delta, delta> / ||delta||^2`` coordinate by coordinate
+        (:func:`coordinate_projection_weights`); ``"finite_difference"``:
+        :func:`finite_difference_weights`.
     eps : float, default=1e-2
         Finite-difference step.
     reference : {"prior", "neighbors"}, default="prior"
-        Hidden-space point that ``h`` is contrasted with in the projection.
+        Hidden-space point that ``h`` is contrasted with in the coordinate
+        projection (ignored by the other methods).
         ``"prior"``: ``g(x - delta, m)``, the output for the same gene with its
         contrasted inputs replaced by the neighbour mean (``g(m, m)`` when the
         contrast covers every input); for a linear aggregator
@@ -252,28 +267,36 @@ def layer_shrinkage(
         raise ValueError(
             f"x and m must share a shape (n_genes, F_in); got {x_arr.shape}, {m_arr.shape}."
         )
-    if method == "finite_difference" or reference == "prior":
+    if _needs_aggregate(method, reference):
         if aggregate is None:
             raise ValueError(
                 f"method={method!r} with reference={reference!r} needs aggregate= (g(x, m))."
             )
     if method == "finite_difference":
         parts = finite_difference_weights(aggregate, x_arr, m_arr, eps=eps, n_features=n_features)
+    elif method == "projection":
+        width = _check_n_features(n_features, x_arr.shape[1])
+        response = linear_response(aggregate, x_arr, m_arr, n_features=width)
+        parts = response_projection_weights(x_arr, m_arr, response)
     elif reference == "prior":
         g = as_aggregator(aggregate)
         width = _check_n_features(n_features, x_arr.shape[1])
         k = len(x_arr)
         inputs = np.concatenate([x_arr, x_arr - _contrast(x_arr, m_arr, width)])
         out = _call(g, inputs, np.concatenate([m_arr, m_arr]))
-        parts = projection_weights(x_arr, m_arr, out[:k], out[k:], n_features=width)
+        parts = coordinate_projection_weights(x_arr, m_arr, out[:k], out[k:], n_features=width)
     else:
         if h is None or n is None:
             raise ValueError("reference='neighbors' needs h= and n= (layer output and its "
                              "neighbour mean).")
-        parts = projection_weights(x_arr, m_arr, h, n, n_features=n_features)
+        parts = coordinate_projection_weights(x_arr, m_arr, h, n, n_features=n_features)
     frame = pd.DataFrame(parts, index=index)
     reason = pd.Series(None, index=frame.index, dtype=object)
     reason[frame["input_contrast_norm"].to_numpy() == 0] = REASON_NO_CONTRAST
     reason[frame["weight"].isna().to_numpy() & reason.isna().to_numpy()] = REASON_FLAT
     frame["reason"] = reason
     return frame
+
+
+def _needs_aggregate(method: str, reference: str) -> bool:
+    return method != "coordinate_projection" or reference == "prior"

@@ -8,13 +8,13 @@ from regnet import RegNet
 from regnet._inputs import standardize_rows
 from regnet.interpret import (
     compare_weights,
+    coordinate_projection_weights,
     empirical_bayes_weights,
     finite_difference_weights,
     layer_shrinkage,
     message_graph,
     nearest_cell_noise_variance,
     neighbor_mean,
-    projection_weights,
     shrinkage_weights,
 )
 from regnet.nn import SAGEMLPConv
@@ -67,7 +67,7 @@ def layer_inputs(layer, n_nodes=30, channels=8, seed=0):
 
 
 # ---------------------------------------------------------------- identity
-@pytest.mark.parametrize("method", ["projection", "finite_difference"])
+@pytest.mark.parametrize("method", ["projection", "coordinate_projection", "finite_difference"])
 @pytest.mark.parametrize("w", [0.0, 0.27, 0.8, 1.0])
 def test_linear_aggregator_gives_w(method, w):
     layer = LinearSAGE(8, w)
@@ -79,7 +79,7 @@ def test_linear_aggregator_gives_w(method, w):
     assert out["reason"].isna().all()  # the isolated node still has x - m = x != 0
 
 
-@pytest.mark.parametrize("method", ["projection", "finite_difference"])
+@pytest.mark.parametrize("method", ["projection", "coordinate_projection", "finite_difference"])
 def test_linear_identity_with_leading_features_and_wider_hidden(method):
     # F = 5 contrasted inputs out of 8 (structure-like columns left out); H = 11 > F_in.
     layer = LinearSAGE(8, 0.6, out_channels=11)
@@ -89,14 +89,16 @@ def test_linear_identity_with_leading_features_and_wider_hidden(method):
 
 
 def test_hidden_smaller_than_inputs():
-    # H = 3 < F = 8: finite differences still give w; the projection zero-pads Delta,
-    # so it sees only the first H coordinates: w * ||delta[:H]||^2 / ||delta||^2.
+    # H = 3 < F = 8: finite differences and the basis-free projection still give w; the
+    # coordinate projection zero-pads Delta, so it sees only the first H coordinates:
+    # w * ||delta[:H]||^2 / ||delta||^2.
     w = 0.7
     layer = LinearSAGE(8, w, out_channels=3)
     x, m, _ = layer_inputs(layer, seed=2)
-    fd = layer_shrinkage(x, m, aggregate=layer, method="finite_difference")
-    np.testing.assert_allclose(fd["weight"], w, atol=1e-5)
-    proj = layer_shrinkage(x, m, aggregate=layer, method="projection")
+    for method in ("finite_difference", "projection"):
+        out = layer_shrinkage(x, m, aggregate=layer, method=method)
+        np.testing.assert_allclose(out["weight"], w, atol=1e-5)
+    proj = layer_shrinkage(x, m, aggregate=layer, method="coordinate_projection")
     delta = x - m
     expected = w * (delta[:, :3] ** 2).sum(1) / (delta**2).sum(1)
     np.testing.assert_allclose(proj["weight"], expected, atol=1e-10)
@@ -111,7 +113,8 @@ def test_neighbors_reference_adds_the_graph_term():
         h = layer.combine(torch.as_tensor(x), torch.as_tensor(m))
         n = layer.neighbor_mean(h, edges).numpy()
         a_delta = layer.neighbor_mean(torch.as_tensor(x - m), edges).numpy()
-    out = layer_shrinkage(x, m, h=h.numpy(), n=n, method="projection", reference="neighbors")
+    out = layer_shrinkage(x, m, h=h.numpy(), n=n, method="coordinate_projection",
+                          reference="neighbors")
     delta = x - m
     expected = w + (1 - w) * (a_delta * delta).sum(1) / (delta**2).sum(1)
     np.testing.assert_allclose(out["raw_weight"], expected, atol=1e-10)
@@ -128,13 +131,14 @@ def test_plain_callable_and_one_batched_call():
 
     rng = np.random.default_rng(0)
     x, m = rng.normal(size=(40, 6)), rng.normal(size=(40, 6))
-    for method in ("projection", "finite_difference"):
+    for method in ("projection", "coordinate_projection", "finite_difference"):
         calls.clear()
         out = layer_shrinkage(pd.DataFrame(x, index=[f"g{i}" for i in range(40)]), m,
                               aggregate=g, method=method)
         assert len(calls) == 1  # all genes (and all perturbations) in one call
         assert list(out.index[:2]) == ["g0", "g1"]
-        np.testing.assert_allclose(out["weight"], w, atol=1e-9)
+        # the projection's per-gene product runs in float32
+        np.testing.assert_allclose(out["weight"], w, atol=1e-6 if method == "projection" else 1e-9)
     parts = finite_difference_weights(g, x, m)
     np.testing.assert_allclose(parts["sensitivity_self"], w, atol=1e-9)
     np.testing.assert_allclose(parts["sensitivity_neighbors"], 1 - w, atol=1e-9)
@@ -145,7 +149,7 @@ def test_nonlinear_layer_weights_in_unit_interval_and_undefined_rows():
     layer = SAGEMLPConv(8, 16).double()
     x, m, _ = layer_inputs(layer, seed=4)
     x[5] = m[5]  # no contrast: the weight is undefined
-    for method in ("projection", "finite_difference"):
+    for method in ("projection", "coordinate_projection", "finite_difference"):
         out = layer_shrinkage(x, m, aggregate=layer, method=method)
         weight = out["weight"].drop(index=5)
         assert weight.notna().all() and weight.between(0, 1).all()
@@ -164,16 +168,20 @@ def test_flat_aggregator_gives_nan_with_reason_for_finite_difference():
     fd = layer_shrinkage(x, m, aggregate=flat, method="finite_difference")
     assert fd["weight"].isna().all()
     assert fd["reason"].str.contains("does not move").all()
-    proj = layer_shrinkage(x, m, aggregate=flat)  # no output contrast: full shrinkage
-    np.testing.assert_array_equal(proj["weight"], 0.0)
-    assert proj["reason"].isna().all()
+    proj = layer_shrinkage(x, m, aggregate=flat)  # the response maps are zero
+    assert proj["weight"].isna().all()
+    assert proj["reason"].str.contains("does not move").all()
+    # no output contrast: full shrinkage for the coordinate projection
+    coord = layer_shrinkage(x, m, aggregate=flat, method="coordinate_projection")
+    np.testing.assert_array_equal(coord["weight"], 0.0)
+    assert coord["reason"].isna().all()
 
 
 def test_projection_weights_clip_and_report_raw():
     x = np.array([[1.0, 0.0], [1.0, 0.0]])
     m = np.zeros_like(x)
     h = np.array([[2.0, 0.0], [-1.0, 0.0]])
-    out = projection_weights(x, m, h, np.zeros_like(h))
+    out = coordinate_projection_weights(x, m, h, np.zeros_like(h))
     np.testing.assert_allclose(out["raw_weight"], [2.0, -1.0])
     np.testing.assert_allclose(out["weight"], [1.0, 0.0])
 
@@ -185,7 +193,7 @@ def test_bad_arguments_name_the_problem():
     with pytest.raises(ValueError, match="needs aggregate"):
         layer_shrinkage(x, x, method="finite_difference")
     with pytest.raises(ValueError, match="needs h= and n="):
-        layer_shrinkage(x, x, reference="neighbors")
+        layer_shrinkage(x, x, method="coordinate_projection", reference="neighbors")
     with pytest.raises(ValueError, match="eps must be a positive"):
         finite_difference_weights(lambda a, b: a, x, x, eps=0.0)
     with pytest.raises(ValueError, match=r"n_features must be an integer in \[1, 3\]"):
@@ -222,7 +230,7 @@ def fitted():
     return model.fit(X, edges, tfs=tfs), X, edges
 
 
-@pytest.mark.parametrize("method", ["projection", "finite_difference"])
+@pytest.mark.parametrize("method", ["projection", "coordinate_projection", "finite_difference"])
 def test_regnet_columns_degrees_and_isolated_genes(fitted, method):
     model, X, _ = fitted
     out = shrinkage_weights(model, method=method)
@@ -255,7 +263,7 @@ def test_regnet_neighbour_mean_matches_the_layer(fitted):
                                atol=1e-5)
 
 
-@pytest.mark.parametrize("method", ["projection", "finite_difference"])
+@pytest.mark.parametrize("method", ["projection", "coordinate_projection", "finite_difference"])
 def test_regnet_with_linear_first_layer_gives_w(fitted, method):
     model, X, _ = fitted
     original = model.module_.sage1
