@@ -109,6 +109,22 @@ def test_shrinkage_vs_degree_scatter_and_trend():
         (weights["weight"].notna() & (weights["in_degree"] > 0)).sum())
 
 
+def test_unstable_genes_are_circled():
+    weights = weights_table()
+    valid = weights.loc[weights["weight"].notna() & (weights["degree"] > 0)]
+    weights["unstable"] = weights.index.isin(valid.index[:4])
+    for draw in (plot_shrinkage_vs_degree, plot_shrinkage_vs_expression):
+        ax = draw(weights)
+        circles = [c for c in ax.collections if "unstable" in c.get_label()]
+        assert len(circles) == 1 and circles[0].get_label() == "unstable across seeds (4)"
+        assert len(circles[0].get_offsets()) == 4
+        np.testing.assert_allclose(np.sort(circles[0].get_offsets()[:, 1]),
+                                   np.sort(valid["weight"].iloc[:4]))
+        assert len(circles[0].get_facecolors()) == 0  # hollow: the gene's colour shows through
+    plain = plot_shrinkage_vs_degree(weights.drop(columns="unstable"))
+    assert not [c for c in plain.collections if "unstable" in c.get_label()]
+
+
 def test_shrinkage_hist_patches_and_median():
     weights = weights_table()
     ax = plot_shrinkage_hist(weights, bins=10)
@@ -202,7 +218,7 @@ def test_cli_writes_readable_pngs(pretrain_dir, capsys):
     table = pd.read_csv(pretrain_dir / "shrinkage_weights.csv", index_col=0)
     assert {"weight", "bayes_weight", "degree", "reason"} <= set(table.columns)
     assert table["weight"].dropna().between(0, 1).all()
-    assert (table["method"] == "finite_difference").all()  # the default: projection is degenerate
+    assert (table["method"] == "projection").all()  # the default: the basis-free projection
     assert "latent_pca.png" in capsys.readouterr().out
     assert not [p for p in pretrain_dir.iterdir() if p.name.startswith(".visualize")]
 
@@ -253,7 +269,7 @@ def test_regnet_visualize_subcommand_forwards_to_the_plotting_command(pretrain_d
     assert exit_info.value.code == 0
     help_text = capsys.readouterr().out
     assert help_text.startswith("usage: regnet visualize")
-    assert "--pretrain-dir" in help_text and "finite_difference (default" in help_text
+    assert "--pretrain-dir" in help_text and "projection (default" in help_text
 
     assert regnet_main(["visualize", "--pretrain_dir", str(pretrain_dir), "--plots", "basic",
                         "--method", "pca", "--dpi", "60"]) == 0
