@@ -1,40 +1,46 @@
-"""Speed and agreement of the shrinkage-weight methods on the bundled mDC data.
+"""Shrinkage-weight methods on models trained on mDC: agreement, speed, seed stability.
 
-Times, on the first SAGE layer of a RegNet trained on mDC (median of
-``--repeats`` runs, one torch thread by default):
+For each mDC network (STRING, Non-Specific, Specific) RegNet is trained with
+``--seeds`` training seeds on one fixed GENELink split (split seed 0), so the
+runs differ by training noise only. Trained models are cached under
+``--cache-dir`` and reused by later runs. The script prints:
 
-- ``states``: ``model.first_layer_states()`` (x, m, h, n; one encoder pass),
-  shared by every method;
-- ``projection/neighbors``: the projection with ``n`` = neighbour mean of
-  ``h`` (pure array arithmetic on the states);
-- ``projection/prior``: the projection against ``g(x - delta, m)`` (one
-  batched aggregator call), the library default;
-- ``finite_difference``: vectorized, every gene and both perturbations in one
-  batched call;
-- ``finite_difference/per-gene loop``: the naive version, three aggregator
-  calls per gene in a Python loop (what vectorizing saves);
-- the end-to-end ``shrinkage_weights(model, method=...)`` calls.
-
-It then prints how closely the weights agree (Pearson, Spearman, mean
-absolute difference over genes with neighbours) with each other and with
-the empirical-Bayes weights.
+- **agreement** of the basis-free projection (the default) with the
+  finite difference, per network and seed (target: Spearman >= 0.8), and of
+  the coordinate projection for the record;
+- **speed** on the seed-0 model, one torch thread, median of ``--repeats``:
+  the projection on stored states (``x``, ``m`` and the layer's linear
+  response, each computed once per model) against the batched and the
+  per-gene finite difference (targets: >= 10x and >= 100x), plus what the
+  stored pieces cost to compute;
+- **whole-encoder weights** on ``--encoder-genes`` genes (the same random
+  genes for every seed), their cost per gene and their agreement with the
+  first-layer weights;
+- **stability**: for each weight, the pairwise Spearman correlation between
+  seeds, the median seed-to-seed standard deviation against the between-gene
+  one, the genes flagged unstable, and whether the learned-vs-empirical-Bayes
+  and weight-vs-degree findings keep their sign across seeds.
 
 Usage::
 
-    python benchmarks/bench_shrinkage.py [--pretrain_dir DIR] [--network Specific]
-        [--max-epochs 30] [--repeats 20] [--threads 1]
+    python benchmarks/bench_shrinkage.py [--networks STRING Non-Specific Specific]
+        [--seeds 0 1 2] [--max-epochs 100] [--cache-dir /tmp/regnet_shrinkage_models]
+        [--repeats 20] [--encoder-genes 60] [--threads 1]
 
-Without ``--pretrain_dir`` a model is trained on ``mDC/<network>`` first (about
-20 s for Specific with 30 epochs on one thread).
+Training costs about 20 s per model on one thread (nine models by default);
+with a warm cache the run takes about three minutes, mostly the encoder JVPs.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
+from threadpoolctl import threadpool_limits
 
 from regnet import RegNet
 from regnet.data import genelink_split, load_example
@@ -42,11 +48,15 @@ from regnet.interpret import (
     as_aggregator,
     compare_weights,
     empirical_bayes_weights,
+    encoder_weights,
     finite_difference_weights,
-    layer_shrinkage,
-    projection_weights,
+    linear_response,
+    response_projection_weights,
+    seed_stability,
     shrinkage_weights,
 )
+
+NETWORKS = ("STRING", "Non-Specific", "Specific")
 
 
 def median_seconds(fn, repeats: int) -> float:
@@ -77,99 +87,143 @@ def per_gene_finite_difference(g, x, m, n_cells, eps):
     return weights
 
 
-def train(network: str, max_epochs: int) -> RegNet:
+def cached_model(network: str, seed: int, max_epochs: int, cache: Path) -> RegNet:
+    directory = cache / f"mDC-{network}-seed{seed}-e{max_epochs}"
+    if directory.exists():
+        return RegNet.load(directory, device="cpu")
     data = load_example("mDC", network=network)
-    split = genelink_split(data, random_state=0)
-    return RegNet(max_epochs=max_epochs, random_state=0).fit(
+    split = genelink_split(data, random_state=0)  # one split: seeds differ by training only
+    start = time.perf_counter()
+    model = RegNet(max_epochs=max_epochs, random_state=seed).fit(
         data.expression, split.train, tfs=data.tfs, validation=split.validation)
+    print(f"  trained mDC/{network} seed {seed} in {time.perf_counter() - start:.0f} s "
+          f"({len(model.history_)} epochs)")
+    model.save(directory)
+    return model
+
+
+def timings(model: RegNet, repeats: int, eps: float) -> None:
+    states = model.first_layer_states()
+    has = np.abs(states["m"].to_numpy()).sum(axis=1) > 0
+    x, m = (states[k].to_numpy(np.float64)[has] for k in "xm")
+    n_cells = model.n_features_in_
+    g = as_aggregator(model.module_.sage1)
+    response = linear_response(model.module_.sage1, x, m, n_features=n_cells)
+    print(f"  timed on {int(has.sum())} genes with neighbours; response ranks "
+          f"{response.self_map.shape[1]} + {response.neighbor_map.shape[1]} "
+          f"(kept energy {response.kept_energy:.5f})")
+    seconds = {
+        "stored: first_layer_states (one encoder pass)": median_seconds(
+            model.first_layer_states, repeats),
+        "stored: linear_response (Jacobians at the mean)": median_seconds(
+            lambda: linear_response(model.module_.sage1, x, m, n_features=n_cells), repeats),
+        "projection on stored states": median_seconds(
+            lambda: response_projection_weights(x, m, response), repeats),
+        "finite difference, batched": median_seconds(
+            lambda: finite_difference_weights(g, x, m, eps=eps, n_features=n_cells), repeats),
+        "finite difference, per gene": median_seconds(
+            lambda: per_gene_finite_difference(g, x, m, n_cells, eps), max(1, repeats // 10)),
+    }
+    for method in ("projection", "finite_difference"):
+        seconds[f"shrinkage_weights(method={method!r}), end to end"] = median_seconds(
+            lambda method=method: shrinkage_weights(model, method=method, eps=eps), repeats)
+    for name, value in seconds.items():
+        print(f"    {name:<58s} {value * 1e3:9.3f} ms")
+    proj = seconds["projection on stored states"]
+    with_response = proj + seconds["stored: linear_response (Jacobians at the mean)"]
+    for label, fd, target in (("batched", seconds["finite difference, batched"], 10),
+                              ("per-gene", seconds["finite difference, per gene"], 100)):
+        ratio = fd / proj
+        print(f"    projection vs {label:<8s} FD: {ratio:7.1f}x "
+              f"({'meets' if ratio >= target else 'misses'} {target}x); "
+              f"{fd / with_response:6.1f}x counting the response")
+
+
+def weights_for(model: RegNet, encoder_genes, eps: float) -> dict[str, pd.DataFrame]:
+    out = {
+        "projection": shrinkage_weights(model),
+        "finite_difference": shrinkage_weights(model, method="finite_difference", eps=eps),
+        "coordinate_projection": shrinkage_weights(model, method="coordinate_projection"),
+    }
+    if len(encoder_genes):
+        start = time.perf_counter()
+        out["encoder"] = encoder_weights(model, genes=encoder_genes)
+        out["encoder"].attrs["seconds_per_gene"] = (time.perf_counter() - start) / len(
+            encoder_genes)
+    return out
+
+
+def degree_slope(frame: pd.DataFrame) -> float:
+    linked = frame.dropna(subset=["weight"])
+    return float(np.polyfit(np.log(linked["degree"]), linked["weight"], 1)[0])
+
+
+def report_network(network: str, runs: dict[int, dict], bayes: pd.DataFrame) -> None:
+    print("\n  agreement with finite difference (Pearson / Spearman / mean |diff|, genes)")
+    for seed, weights in runs.items():
+        for name in [k for k in weights if k != "finite_difference"]:
+            s = compare_weights(weights[name], weights["finite_difference"])
+            flag = ""
+            if name == "projection":
+                flag = "  meets 0.8" if s["spearman"] >= 0.8 else "  MISSES 0.8"
+            print(f"    seed {seed} {name:<22s} {s['pearson']:6.3f} / {s['spearman']:6.3f} / "
+                  f"{s['mean_abs_difference']:.3f} ({s['n_genes']}){flag}")
+    if "encoder" in runs[min(runs)]:
+        cost = np.mean([w["encoder"].attrs["seconds_per_gene"] for w in runs.values()])
+        print(f"    encoder weights: {cost:.3f} s per gene (two JVPs through the encoder)")
+    print("\n  stability across seeds: Spearman mean [min], median seed sd vs between-gene "
+          "sd, unstable genes")
+    for name in runs[min(runs)]:
+        stab = seed_stability({seed: w[name] for seed, w in runs.items()})
+        a = stab.attrs
+        n = int((stab["n_runs"] == len(runs)).sum())
+        print(f"    {name:<22s} {a['mean_spearman']:6.3f} [{a['min_spearman']:6.3f}]  "
+              f"{a['median_seed_std']:.3f} vs {a['between_gene_std']:.3f}  "
+              f"{a['n_unstable']}/{n}")
+    print("\n  findings per seed: median weight, vs empirical Bayes (Spearman), slope on "
+          "log(degree), TF - other median")
+    for seed, weights in runs.items():
+        for name in ("projection", "finite_difference", "encoder"):
+            if name not in weights:
+                continue
+            w = weights[name]
+            linked = w.dropna(subset=["weight"])
+            tf_gap = (linked.loc[linked["is_tf"], "weight"].median()
+                      - linked.loc[~linked["is_tf"], "weight"].median())
+            print(f"    seed {seed} {name:<18s} {linked['weight'].median():.3f}  "
+                  f"{compare_weights(w, bayes)['spearman']:+.3f}  {degree_slope(w):+.4f}  "
+                  f"{tf_gap:+.3f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pretrain_dir", default=None)
-    parser.add_argument("--network", default="Specific", choices=("STRING", "Non-Specific",
-                                                                   "Specific"))
-    parser.add_argument("--max-epochs", type=int, default=30)
+    parser.add_argument("--networks", nargs="+", default=list(NETWORKS), choices=NETWORKS)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--max-epochs", type=int, default=100)
+    parser.add_argument("--cache-dir", default="/tmp/regnet_shrinkage_models")
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--encoder-genes", type=int, default=60,
+                        help="genes per model for the whole-encoder weights (0: skip)")
     parser.add_argument("--eps", type=float, default=1e-2)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-
-    if args.pretrain_dir:
-        model = RegNet.load(args.pretrain_dir, device="cpu")
-        source = args.pretrain_dir
-    else:
-        start = time.perf_counter()
-        model = train(args.network, args.max_epochs)
-        elapsed = time.perf_counter() - start
-        source = f"mDC/{args.network}, {args.max_epochs} epochs, {elapsed:.0f} s"
-    states = model.first_layer_states()
-    has = (np.abs(states["m"].to_numpy()).sum(axis=1) > 0)  # genes with neighbours
-    x, m, h, n = (states[k].to_numpy(np.float64)[has] for k in "xmhn")
-    n_cells = model.n_features_in_
-    g = as_aggregator(model.module_.sage1)
-    print(f"model: {source}; {len(has)} genes ({int(has.sum())} with neighbours, the ones "
-          f"timed), {n_cells} cells, input width {x.shape[1]}, hidden {h.shape[1]}, "
-          f"torch threads {torch.get_num_threads()}")
-
-    eps = args.eps
-    timings = {
-        "states (first_layer_states, all genes)": lambda: model.first_layer_states(),
-        "projection/neighbors: projection_weights": lambda: projection_weights(
-            x, m, h, n, n_features=n_cells),
-        "projection/prior: layer_shrinkage": lambda: layer_shrinkage(
-            x, m, aggregate=g, reference="prior", n_features=n_cells),
-        "finite difference: finite_difference_weights": lambda: finite_difference_weights(
-            g, x, m, eps=eps, n_features=n_cells),
-    }
-    seconds = {name: median_seconds(fn, args.repeats) for name, fn in timings.items()}
-    loop_name = "finite difference: per-gene loop"
-    seconds[loop_name] = median_seconds(
-        lambda: per_gene_finite_difference(g, x, m, n_cells, eps), max(1, args.repeats // 10))
-    for method in ("projection", "finite_difference"):
-        seconds[f"shrinkage_weights(method={method!r})"] = median_seconds(
-            lambda method=method: shrinkage_weights(model, method=method, eps=eps), args.repeats)
-
-    print("\nmedian time per call")
-    for name, value in seconds.items():
-        print(f"  {name:<48s} {value * 1e3:10.3f} ms")
-    fd_loop = seconds[loop_name]
-    fd_vec = seconds["finite difference: finite_difference_weights"]
-    print("\nspeed-ups (target: projection >= 100x faster than finite difference)")
-    for proj in ("projection/neighbors: projection_weights", "projection/prior: layer_shrinkage"):
-        for fd_name, fd in (("vectorized FD", fd_vec), ("per-gene-loop FD", fd_loop)):
-            ratio = fd / seconds[proj]
-            print(f"  {proj:<41s} vs {fd_name:<17s} {ratio:8.1f}x  "
-                  f"{'meets' if ratio >= 100 else 'misses'} 100x")
-    print(f"  vectorized FD vs per-gene-loop FD: {fd_loop / fd_vec:.0f}x faster")
-    end_to_end = (seconds["shrinkage_weights(method='finite_difference')"]
-                  / seconds["shrinkage_weights(method='projection')"])
-    print(f"  end to end, shrinkage_weights finite_difference / projection: {end_to_end:.1f}x")
-
-    weights = {
-        "projection/prior": shrinkage_weights(model, method="projection"),
-        "projection/neighbors": shrinkage_weights(model, method="projection",
-                                                  reference="neighbors"),
-        "finite_difference": shrinkage_weights(model, method="finite_difference", eps=eps),
-    }
-    loop = per_gene_finite_difference(g, x, m, n_cells, eps)
-    fd = weights["finite_difference"]["weight"].to_numpy()[has]
-    print(f"\nvectorized vs per-gene FD: max |difference| = {np.max(np.abs(fd - loop)):.2e}")
-    weights["empirical_bayes"] = empirical_bayes_weights(model.expression_, model.edges_)
-    sigma2 = weights["empirical_bayes"].attrs["noise_variance"]
-    print(f"empirical Bayes: noise variance {sigma2:.3f} (standardised scale)")
-    print("\nweights over genes with neighbours: mean [min, max]")
-    for name, frame in weights.items():
-        w = frame["weight"].dropna()
-        print(f"  {name:<22s} {w.mean():.3f} [{w.min():.3f}, {w.max():.3f}]  ({len(w)} genes)")
-    print("\nagreement (Pearson / Spearman / mean |difference|)")
-    names = list(weights)
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            s = compare_weights(weights[a], weights[b])
-            print(f"  {a:<22s} vs {b:<22s} {s['pearson']:6.3f} / {s['spearman']:6.3f} / "
-                  f"{s['mean_abs_difference']:.3f}")
+    threadpool_limits(args.threads)  # numpy's BLAS too, so both sides run on the same cores
+    cache = Path(args.cache_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    print(f"torch threads {torch.get_num_threads()}; models cached in {cache}")
+    for network in args.networks:
+        print(f"\n=== mDC/{network}: seeds {args.seeds}, {args.max_epochs} epochs max")
+        models = {s: cached_model(network, s, args.max_epochs, cache) for s in args.seeds}
+        first = models[args.seeds[0]]
+        timings(first, args.repeats, args.eps)
+        linked = shrinkage_weights(first).dropna(subset=["weight"]).index
+        rng = np.random.default_rng(0)
+        size = min(args.encoder_genes, len(linked))
+        encoder_genes = sorted(rng.choice(linked, size=size, replace=False)) if size else []
+        runs = {s: weights_for(model, encoder_genes, args.eps) for s, model in models.items()}
+        bayes = empirical_bayes_weights(first.expression_, first.edges_)
+        report_network(network, runs, bayes)
 
 
 if __name__ == "__main__":
