@@ -105,7 +105,8 @@ def cached_model(network: str, seed: int, max_epochs: int, cache: Path) -> RegNe
 def timings(model: RegNet, repeats: int, eps: float) -> None:
     states = model.first_layer_states()
     has = np.abs(states["m"].to_numpy()).sum(axis=1) > 0
-    x, m = (states[k].to_numpy(np.float64)[has] for k in "xm")
+    x, m = (states[k].to_numpy(np.float64)[has] for k in "xm")  # FD works in float64
+    x32, m32 = (states[k].to_numpy(np.float32)[has] for k in "xm")  # as the model stores them
     n_cells = model.n_features_in_
     g = as_aggregator(model.module_.sage1)
     response = linear_response(model.module_.sage1, x, m, n_features=n_cells)
@@ -118,7 +119,7 @@ def timings(model: RegNet, repeats: int, eps: float) -> None:
         "stored: linear_response (Jacobians at the mean)": median_seconds(
             lambda: linear_response(model.module_.sage1, x, m, n_features=n_cells), repeats),
         "projection on stored states": median_seconds(
-            lambda: response_projection_weights(x, m, response), repeats),
+            lambda: response_projection_weights(x32, m32, response), repeats),
         "finite difference, batched": median_seconds(
             lambda: finite_difference_weights(g, x, m, eps=eps, n_features=n_cells), repeats),
         "finite difference, per gene": median_seconds(

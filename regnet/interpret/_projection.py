@@ -174,10 +174,10 @@ def response_projection_weights(x, m, response: LinearResponse) -> dict[str, np.
     delta = np.subtract(x[:, :width], m[:, :width], dtype=np.float32)
     rx = response.self_map.shape[1]
     moved = delta @ response.stacked
-    moved *= moved
-    s_self = np.sqrt(moved[:, :rx].sum(axis=1, dtype=np.float64))
-    s_neigh = np.sqrt(moved[:, rx:].sum(axis=1, dtype=np.float64))
-    norm = np.sqrt(np.einsum("ij,ij->i", delta, delta, dtype=np.float64))
+    a, b = moved[:, :rx], moved[:, rx:]
+    s_self = np.sqrt(np.einsum("ij,ij->i", a, a)).astype(np.float64)
+    s_neigh = np.sqrt(np.einsum("ij,ij->i", b, b)).astype(np.float64)
+    norm = np.sqrt(np.einsum("ij,ij->i", delta, delta)).astype(np.float64)
     total = s_self + s_neigh
     with np.errstate(divide="ignore", invalid="ignore"):
         weight = np.where((norm > 0) & (total > 0), s_self / total, np.nan)
