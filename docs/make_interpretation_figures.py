@@ -141,6 +141,7 @@ def main() -> None:
                   f"empirical Bayes {rho:+.3f}")
 
     marked = proj.join(stability["projection"][["unstable"]])
+    marked.attrs.update(proj.attrs)  # join drops attrs; the plots label the method from them
     fig = Figure(figsize=(5.5, 4.5))
     plot_latent_umap(model.transform(model.expression_), tfs=model.tfs_, method="umap",
                      ax=fig.add_subplot(), random_state=args.seeds[0], s=8)
