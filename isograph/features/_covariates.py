@@ -61,7 +61,10 @@ def _is_categorical(column: pd.Series, forced: bool) -> bool:
 
 def _numeric(column: pd.Series, name) -> np.ndarray:
     try:
-        values = pd.to_numeric(column, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
+        # copy=True: under pandas 3 (copy-on-write) a view is read-only, and encode()
+        # fills its missing values in place
+        values = pd.to_numeric(column, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan,
+                                                                copy=True)
     except (TypeError, ValueError) as exc:
         raise ValueError(
             f"covariate {name!r} must be numeric as in fit; got values of dtype {column.dtype}."
