@@ -174,7 +174,8 @@ def _report_figures(fit_dir: Path) -> tuple[dict, list[str]]:
         plot_module_trait_heatmap(traits, ax=ax)
         figures[REPORT_FIGURES[0]] = fig
     else:
-        skipped.append(f"{REPORT_FIGURES[0]} (no module–trait tests)")
+        skipped.append(f"{REPORT_FIGURES[0]} (no module–trait tests: fit with traits named, e.g. "
+                       "`-- traits=[condition]`)")
     eigengenes = pd.read_parquet(fit_dir / "eigengenes.parquet")
     if eigengenes.shape[1]:
         k = eigengenes.shape[1]

@@ -216,7 +216,7 @@ def test_without_ax_a_new_figure_is_made(traits):
 def fit_dir(tmp_path_factory):
     ds = make_isoform_dataset("toy", random_state=0)
     result = fit_dataset(ds.data, "baseline", covariates=["batch", "confounder"],
-                         shrinkage=0.8)
+                         traits=["trait", "group"], shrinkage=0.8)
     assert result.model.n_modules_ >= 2
     return result.save(tmp_path_factory.mktemp("report") / "fit")
 
