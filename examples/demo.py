@@ -1,6 +1,6 @@
 """What `make demo` runs: the main jobs of both packages on bundled or generated data.
 
-1. isograph: simulate a dataset with planted modules, fit the default (VAE)
+1. isograph: simulate a dataset with planted modules, fit the default (auto: VAE)
    backend through the CLI, score the modules against the truth;
 2. isograph: the quick benchmark suite (three backends, permuted control);
 3. regnet: train on the bundled BEELINE mDC data and evaluate on held-out pairs.
@@ -33,7 +33,7 @@ step("isograph: simulate a dataset (300 genes x 80 samples, planted modules)")
 dataset, fit = out / "dataset", out / "fit"
 run(isograph_cli, ["simulate", "--preset", "small", "--output-dir", str(dataset), "--overwrite"])
 
-step("isograph fit (default backend: VAE), batch and confounder regressed out")
+step("isograph fit (default backend auto: the VAE at 80 samples), batch and confounder regressed out")
 run(isograph_cli, ["fit", "--dataset-path", str(dataset), "--output-dir", str(fit),
                    "--overwrite", "--", "covariates=[batch,confounder]", "traits=[trait]"])
 truth = pd.read_parquet(dataset / "truth" / "genes.parquet")

@@ -1,6 +1,6 @@
 """A real cohort, from salmon folders to modules: the macrophage data (24 samples).
 
-Run: python examples/macrophage.py [PATH/TO/macrophage] [--output DIR] [--backend vae]
+Run: python examples/macrophage.py [PATH/TO/macrophage] [--output DIR] [--backend auto]
 
 PATH holds ``quants/<sample>/quant.sf.gz`` (salmon), ``coldata.csv`` and
 ``tx2gene.gencode_v27.csv.gz``; without a path the bundled 409-gene subset
@@ -38,7 +38,8 @@ MARKERS = {"ENSG00000232810": "TNF", "ENSG00000125538": "IL1B", "ENSG00000136244
 parser = argparse.ArgumentParser(description="macrophage case study")
 parser.add_argument("path", nargs="?", type=Path, help="the macrophage folder")
 parser.add_argument("--output", type=Path, default=Path("macrophage_output"))
-parser.add_argument("--backend", default="vae")
+parser.add_argument("--backend", default="auto",
+                    help="auto (the default: latent below 50 samples, vae above) or a name")
 args = parser.parse_args()
 
 # 1. import: one folder per sample, the map joins on unversioned transcript ids
@@ -98,14 +99,20 @@ ax = plot_module_sizes(result.modules, roles=result.module_gene_roles)
 ax.figure.savefig(args.output / "module_sizes.png", dpi=120, bbox_inches="tight")
 infection = str(result.traits[result.traits["trait"] == "SL1344"]
                 .set_index("module")["effect"].abs().idxmax())
-if args.backend == "vae":
+if result.config["backend"] == "vae":
     from isograph.explain import decoder_attribution
 
+    # decoded change of each feature per latent standard deviation
     table = decoder_attribution(result.model, result.features, infection).table
-    # label the bars with the marker names where known (the map has no gene names)
-    table["gene_id"] = table["gene_id"].map(MARKERS).fillna(table["gene_id"])
-    ax = plot_module_drivers(table, n_top=12)
-    ax.figure.savefig(args.output / f"module_drivers_{infection}.png", dpi=120,
-                      bbox_inches="tight")
+    score = None
+else:
+    # module membership (kME): correlation of each feature with the module eigengene
+    module_id = int(infection.lstrip("M"))
+    table = scores[scores["module_id"] == module_id]
+    score = "module_membership"
+table = table.assign(gene_id=table["gene_id"].map(MARKERS).fillna(table["gene_id"]))
+ax = plot_module_drivers(table, score=score, n_top=12, drivers_only=False)
+ax.figure.savefig(args.output / f"module_drivers_{infection}.png", dpi=120,
+                  bbox_inches="tight")
 plt.close("all")
 print(f"wrote {args.output}/")

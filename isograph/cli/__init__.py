@@ -55,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     fit = sub.add_parser("fit", help="fit one backend to a dataset folder", epilog=_OVERRIDES)
     fit.add_argument("--dataset-path", required=True, help="dataset folder (manifest.json)")
     fit.add_argument("--output-dir", required=True, help="folder for the artifacts")
-    fit.add_argument("--backend", help="vae | baseline | latent | graph | wgcna (default: vae)")
+    fit.add_argument("--backend", help="auto | vae | baseline | latent | graph | wgcna "
+                     "(default: auto = vae from 50 samples on, latent below)")
     fit.add_argument("--overwrite", action="store_true",
                      help="replace an earlier fit output in --output-dir")
     fit.add_argument("--quiet", action="store_true",

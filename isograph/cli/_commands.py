@@ -113,6 +113,14 @@ def run_fit(args, overrides) -> int:
                                what="an isograph fit output")
     cli_overrides = [f"backend={args.backend}"] if args.backend else []
     cfg = load_config("fit", cli_overrides + list(overrides))
+    data = choice = None
+    if cfg["backend"] == "auto":
+        from .._workflow import choose_backend
+
+        data = _read_dataset(args.dataset_path)
+        cfg["backend"], reason = choose_backend(data.n_samples)
+        choice = {"requested": "auto", "chosen": cfg["backend"], "reason": reason}
+        _emit(f"backend auto: {cfg['backend']} ({reason}; --backend NAME to choose)")
     backend = cfg["backend"]
     cfg["covariates"] = column_list(cfg["covariates"], "covariates")
     cfg["traits"] = column_list(cfg["traits"], "traits")
@@ -124,7 +132,7 @@ def run_fit(args, overrides) -> int:
     check_backend(backend, params)
     # held from here to the end: a second writer of --output-dir fails now, not after the fit
     with folder as tmp:
-        data = _read_dataset(args.dataset_path)
+        data = _read_dataset(args.dataset_path) if data is None else data
         result = fit_dataset(data, backend, covariates=cfg["covariates"],
                              channels=cfg["channels"], traits=cfg["traits"],
                              validate=cfg["validate"],
@@ -135,6 +143,8 @@ def run_fit(args, overrides) -> int:
         used = {k: v for k, v in cfg.items() if k not in BACKEND_NAMES or k == backend}
         dataset_path = str(Path(args.dataset_path).resolve())
         # IsoGraph aliases (vae.hidden_dim ...) are recorded under our names
+        if choice is not None:
+            result.config["backend_choice"] = choice
         result.config["cli"] = {"command": "fit", "dataset_path": dataset_path,
                                 "overrides": canonical_overrides(overrides, cfg),
                                 "config": used}

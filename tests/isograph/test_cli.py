@@ -369,3 +369,18 @@ def test_config_tree_works_from_an_installed_wheel(tmp_path):
                           cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(tmp_path / "site")))
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(str(tmp_path / "site")) and "60 ['toy'" in done.stdout
+
+
+def test_fit_without_backend_picks_by_sample_count_and_records_it(tmp_path, capsys):
+    data_dir = tmp_path / "few"
+    assert main(["simulate", "--preset", "toy", "--output-dir", str(data_dir), "--",
+                 "generator.n_samples=30"]) == 0
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, "fit", "--dataset-path", str(data_dir), "--output-dir",
+                         str(out_dir), "--", "covariates=[batch]")
+    assert code == 0, err
+    assert "backend auto: latent (30 samples < 50" in out
+    config = json.loads((out_dir / "fit_config.json").read_text())
+    assert config["backend"] == "latent"
+    assert config["backend_choice"]["requested"] == "auto"
+    assert config["backend_params"]["random_state"] == 0  # the YAML seed of the chosen backend

@@ -135,3 +135,17 @@ def test_anndata_export(sim, result):
     adj = adata.varp["isograph_adjacency"]
     assert (adj != adj.T).nnz == 0
     assert adj.nnz > 0 and adata.obsm["isograph_eigengenes"].shape[1] == result.model.n_modules_
+
+
+def test_auto_backend_picks_latent_for_few_samples_and_the_vae_for_many():
+    toy = make_isoform_dataset("toy", random_state=0).data  # 60 samples
+    few = toy.subset_samples(toy.sample_ids[:30])
+    small = fit_dataset(few, covariates=["batch"], random_state=0)
+    assert small.config["backend"] == "latent"
+    assert small.config["backend_choice"]["requested"] == "auto"
+    assert "30 samples < 50" in small.config["backend_choice"]["reason"]
+    pytest.importorskip("torch")
+    many = fit_dataset(toy, covariates=["batch"], max_epochs=2, n_threads=1, random_state=0)
+    assert many.config["backend"] == "vae"  # VAE-only parameters reach the chosen backend
+    with pytest.raises(ValueError, match="backend='auto' chose 'latent'.*max_epochs"):
+        fit_dataset(few, max_epochs=2)
