@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ._core import OutputFolder
+from ._core import OutputFolder, to_jsonable
 
 ARTIFACTS = (
     "modules.parquet",
@@ -24,32 +24,10 @@ ARTIFACTS = (
 )
 
 
-def to_jsonable(value):
-    """Convert numpy / pandas scalars and containers into plain JSON types."""
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return to_jsonable(value.tolist())
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        f = float(value)
-        return f if np.isfinite(f) else None
-    if isinstance(value, (pd.Series, pd.Index)):
-        return to_jsonable(value.tolist())
-    if isinstance(value, pd.DataFrame):
-        return to_jsonable(value.to_dict(orient="list"))
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    return repr(value)
-
-
 #: The file that marks a folder as an isograph fit output (the only kind ``save`` replaces).
 FIT_MARKER = "fit_config.json"
+#: The VAE backend's checkpoint inside a fit folder (:meth:`FitResult.load_model` reads it).
+CHECKPOINT = "vae_checkpoint.pt"
 
 
 def atomic_directory(directory, *, overwrite: bool, marker=FIT_MARKER,
@@ -90,6 +68,15 @@ class FitResult:
     config : dict
         Resolved parameters, package version, data summary.
     residualizer_qc : DataFrame or None
+    directory : Path or None
+        The folder a loaded result was read from (:meth:`load`); ``None`` for a
+        result fitted in this session.
+
+    Notes
+    -----
+    Modules are keyed by the integer ``module_id`` in every table; ``"M<k>"``
+    (:func:`isograph.network.module_label`) is only the label of module ``k``:
+    the eigengene column names and the ``module`` column of ``traits``.
     """
 
     model: object
@@ -104,6 +91,7 @@ class FitResult:
     config: dict
     residualizer_qc: pd.DataFrame | None = None
     extras: dict = field(default_factory=dict)
+    directory: Path | None = None
 
     def save(self, directory, *, overwrite: bool = False) -> Path:
         """Write the artifacts into ``directory`` atomically.
@@ -144,9 +132,103 @@ class FitResult:
                                                             indent=2))
         save_checkpoint = getattr(self.model, "save_checkpoint", None)
         if callable(save_checkpoint):
-            save_checkpoint(folder / "vae_checkpoint.pt")
+            save_checkpoint(folder / CHECKPOINT)
         # the marker last: a folder holding it is a complete fit output
         (folder / FIT_MARKER).write_text(json.dumps(to_jsonable(self.config), indent=2))
+
+    @classmethod
+    def load(cls, directory) -> FitResult:
+        """Read a fit folder written by :meth:`save` (the only reader of that format).
+
+        Parameters
+        ----------
+        directory : path
+            A folder holding ``fit_config.json`` (``isograph fit`` or :meth:`save`).
+
+        Returns
+        -------
+        FitResult
+            Every table, ``calibration`` and ``config`` as saved, and ``directory``.
+            ``model`` and ``features`` are ``None``: the folder holds no features
+            matrix, and a VAE's checkpoint is read by :meth:`load_model` once
+            the features it was fitted on are known.
+
+        Raises
+        ------
+        FileNotFoundError
+            ``directory`` is not a folder, holds no ``fit_config.json``, or lacks
+            one of the tables every fit writes; the message names it.
+        """
+        folder = Path(directory)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"directory {str(folder)!r} is not a folder")
+        if not (folder / FIT_MARKER).is_file():
+            raise FileNotFoundError(f"directory {str(folder)!r} holds no {FIT_MARKER}, so it is "
+                                    "not an isograph fit output")
+        required = ("modules.parquet", "edges.parquet", "traits.parquet",
+                    "feature_scores.parquet", "eigengenes.parquet", "calibration.json")
+        missing = [name for name in required if not (folder / name).is_file()]
+        if missing:
+            raise FileNotFoundError(f"directory {str(folder)!r} lacks {', '.join(missing)}: "
+                                    "an incomplete or foreign fit folder; fit again")
+
+        def optional(name, **kwargs):
+            file = folder / name
+            return pd.read_parquet(file, **kwargs) if file.is_file() else None
+
+        return cls(
+            model=None, features=None,
+            modules=pd.read_parquet(folder / "modules.parquet"),
+            edges=pd.read_parquet(folder / "edges.parquet"),
+            eigengenes=pd.read_parquet(folder / "eigengenes.parquet"),
+            traits=pd.read_parquet(folder / "traits.parquet"),
+            feature_scores=pd.read_parquet(folder / "feature_scores.parquet"),
+            module_gene_roles=optional("module_gene_roles.parquet"),
+            calibration=json.loads((folder / "calibration.json").read_text()),
+            config=json.loads((folder / FIT_MARKER).read_text()),
+            residualizer_qc=optional("residualizer_qc.parquet"),
+            directory=folder,
+        )
+
+    @property
+    def n_modules(self) -> int:
+        """Number of modules (the largest ``module_id`` plus one; 0 when none)."""
+        ids = self.modules["module_id"]
+        return int(ids.max()) + 1 if len(ids) and ids.max() >= 0 else 0
+
+    @property
+    def has_checkpoint(self) -> bool:
+        """Whether the loaded folder holds a VAE checkpoint (``vae_checkpoint.pt``)."""
+        return self.directory is not None and (Path(self.directory) / CHECKPOINT).is_file()
+
+    def load_model(self, *, feature_names=None):
+        """The VAE of a loaded fit folder, rebuilt from its ``vae_checkpoint.pt``.
+
+        Parameters
+        ----------
+        feature_names : sequence of str, optional
+            The features the model will see; a checkpoint fitted on other
+            features is refused with a message naming the difference.
+
+        Returns
+        -------
+        VaeNetworkModel
+
+        Raises
+        ------
+        FileNotFoundError
+            The result was not loaded from a folder, or the folder holds no
+            checkpoint (the fit used another backend, named in the message).
+        """
+        if not self.has_checkpoint:
+            where = "this result was not loaded from a folder" if self.directory is None else (
+                f"{str(self.directory)!r} holds no {CHECKPOINT}")
+            raise FileNotFoundError(
+                f"{where}: a model is stored only by fits with the vae backend (this fit used "
+                f"{self.config.get('backend', 'an unknown backend')!r})")
+        from .models._checkpoint import load_checkpoint
+
+        return load_checkpoint(Path(self.directory) / CHECKPOINT, feature_names=feature_names)
 
     def gene_adjacency(self) -> tuple[pd.Index, sparse.csr_matrix]:
         """Symmetric gene x gene adjacency (strongest |weight| between two genes)."""
@@ -185,42 +267,6 @@ class FitResult:
         -------
         AnnData
         """
-        try:
-            import anndata as ad
-        except ImportError as err:  # pragma: no cover - depends on the environment
-            raise ImportError("to_anndata needs anndata: pip install isograph[anndata]") from err
-        genes, adj = self.gene_adjacency()
-        if adata is None:
-            X = self.features
-            abundance = [c for c in X.columns if str(c).endswith("::abundance")]
-            if abundance:
-                X = X[abundance].rename(columns=lambda c: str(c).rsplit("::", 1)[0])
-            X = X.reindex(columns=genes)
-            adata = ad.AnnData(X=X.to_numpy(dtype=np.float32).copy(),
-                               obs=pd.DataFrame(index=X.index.astype(str)),
-                               var=pd.DataFrame(index=genes))
-        else:
-            adata = adata.copy()
-        var_genes = pd.Index(adata.var_names.astype(str))
-        pos = genes.get_indexer(var_genes)
-        module = self.modules.set_index(self.modules["gene_id"].astype(str))["module_id"]
-        adata.var["isograph_module"] = module.reindex(var_genes).fillna(-1).astype(int).to_numpy()
-        if "channel" in self.modules:
-            chan = self.modules.set_index(self.modules["gene_id"].astype(str))["channel"]
-            adata.var["isograph_channel"] = chan.reindex(var_genes).astype(object).to_numpy()
-        # re-index the adjacency onto adata's genes; unknown genes get empty rows
-        known = pos >= 0
-        P = sparse.csr_matrix((np.ones(known.sum()), (np.flatnonzero(known), pos[known])),
-                              shape=(len(var_genes), len(genes)))
-        adata.varp["isograph_adjacency"] = (P @ adj @ P.T).tocsr()
-        if len(self.eigengenes.columns) and set(adata.obs_names) <= set(
-                self.eigengenes.index.astype(str)):
-            eig = self.eigengenes.copy()
-            eig.index = eig.index.astype(str)
-            adata.obsm["isograph_eigengenes"] = eig.loc[adata.obs_names].to_numpy()
-        adata.uns["isograph"] = {
-            "config": json.dumps(to_jsonable(self.config)),
-            "calibration": json.dumps(to_jsonable(self.calibration)),
-            "modules": [str(c) for c in self.eigengenes.columns],
-        }
-        return adata
+        from ._anndata import result_to_anndata
+
+        return result_to_anndata(self, adata)

@@ -3,11 +3,14 @@
 ``_output``: output folders replaced only when ours, built beside the target and
 swapped in whole; ``_file``: single files written under a temporary name and
 renamed; ``_lock``: one writer per target; ``_stale``: temporary folders named
-after their owner's pid, removed once it is gone.
+after their owner's pid, removed once it is gone; ``_json``: the one JSON
+sanitizer.
 """
 
 from ._file import atomic_file
+from ._json import to_jsonable
 from ._output import OutputFolder, output_folder
 from ._stale import sweep_stale_folders
 
-__all__ = ["OutputFolder", "atomic_file", "output_folder", "sweep_stale_folders"]
+__all__ = ["OutputFolder", "atomic_file", "output_folder", "sweep_stale_folders",
+           "to_jsonable"]

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from .._core import atomic_file
-from .._result import to_jsonable
+from .._core import atomic_file, to_jsonable
+from .._result import CHECKPOINT, FitResult
 from ._config import CliError
 
 #: Where ``explain-module`` writes inside a fit folder unless ``--output-dir`` is given.
@@ -33,14 +33,12 @@ def _no_overrides(command: str, overrides) -> None:
                        f"{' '.join(overrides)}); use its options, see 'isograph {command} --help'")
 
 
-def _fit_dir(path) -> Path:
-    fit_dir = Path(path)
-    if not fit_dir.is_dir():
-        raise CliError(f"--fit-dir {str(fit_dir)!r} is not a folder")
-    if not (fit_dir / "fit_config.json").is_file():
-        raise CliError(f"--fit-dir {str(fit_dir)!r} holds no fit_config.json, so it is not "
-                       "an isograph fit output")
-    return fit_dir
+def _load_fit(path) -> FitResult:
+    """The fit folder ``--fit-dir``, read by its owner (:meth:`FitResult.load`)."""
+    try:
+        return FitResult.load(path)
+    except FileNotFoundError as exc:
+        raise CliError(f"--fit-dir: {exc}") from None
 
 
 def _figure(width: float, height: float):
@@ -48,11 +46,6 @@ def _figure(width: float, height: float):
 
     fig = Figure(figsize=(width, height), layout="constrained")
     return fig, fig.subplots()
-
-
-def _n_modules(fit_dir: Path) -> int:
-    modules = pd.read_parquet(fit_dir / "modules.parquet", columns=["module_id"])
-    return int(modules["module_id"].max()) + 1 if len(modules) else 0
 
 
 # -------------------------------------------------------------- explain-module
@@ -100,26 +93,25 @@ def run_explain_module(args, overrides) -> int:
     """``isograph explain-module``: decoder attribution and Integrated Gradients of one module."""
     from ..explain import decoder_attribution, integrated_gradients, read_fit_inputs
     from ..explain._direction import resolve_module
-    from ..explain._inputs import CHECKPOINT
-    from ..models._base import module_name
+    from ..network import module_label
     from ..plotting import plot_module_drivers
     from ._commands import check_output_dir, cli_output_folder
 
     _no_overrides("explain-module", overrides)
-    fit_dir = _fit_dir(args.fit_dir)
-    config = json.loads((fit_dir / "fit_config.json").read_text())
-    if not (fit_dir / CHECKPOINT).is_file():
+    saved = _load_fit(args.fit_dir)
+    fit_dir, config = saved.directory, saved.config
+    if not saved.has_checkpoint:
         raise CliError(f"--fit-dir {str(fit_dir)!r} holds no {CHECKPOINT}: explain-module "
                        f"needs a fit with the vae backend (this fit used "
                        f"{config.get('backend', 'an unknown backend')!r})")
     try:  # a bad --module fails before the features are recomputed
-        k = resolve_module(SimpleNamespace(n_modules_=_n_modules(fit_dir)), args.module)
+        k = resolve_module(SimpleNamespace(n_modules_=saved.n_modules), args.module)
     except ValueError as exc:
         raise CliError(f"--module: {exc}") from None
     if args.dataset_path is None and not (config.get("cli") or {}).get("dataset_path"):
         raise CliError("--dataset-path is needed: this fit folder does not record the dataset "
                        "it was fitted on (the features are recomputed from it)")
-    name = module_name(k)
+    name = module_label(k)
     output_dir = Path(args.output_dir) if args.output_dir else fit_dir / EXPLAIN_DIR / name
     check_output_dir(output_dir, overwrite=args.overwrite, marker="vae_drivers.parquet",
                      what="an isograph explain-module output")
@@ -157,7 +149,7 @@ def run_explain_module(args, overrides) -> int:
 
 
 # ---------------------------------------------------------------------- report
-def _report_figures(fit_dir: Path) -> tuple[dict, list[str]]:
+def _report_figures(saved: FitResult) -> tuple[dict, list[str]]:
     """Figures that the fit folder's tables allow, and why the others are left out."""
     from ..plotting import (
         plot_eigengene_correlation,
@@ -167,7 +159,7 @@ def _report_figures(fit_dir: Path) -> tuple[dict, list[str]]:
     )
 
     figures, skipped = {}, []
-    traits = pd.read_parquet(fit_dir / "traits.parquet")
+    traits = saved.traits
     if len(traits):
         n_mod, n_tr = traits["module"].nunique(), traits["trait"].nunique()
         fig, ax = _figure(2.5 + 1.1 * n_tr, 1.8 + 0.55 * n_mod)
@@ -176,7 +168,7 @@ def _report_figures(fit_dir: Path) -> tuple[dict, list[str]]:
     else:
         skipped.append(f"{REPORT_FIGURES[0]} (no module–trait tests: fit with traits named, e.g. "
                        "`-- traits=[condition]`)")
-    eigengenes = pd.read_parquet(fit_dir / "eigengenes.parquet")
+    eigengenes = saved.eigengenes
     if eigengenes.shape[1]:
         k = eigengenes.shape[1]
         fig, ax = _figure(2.5 + 0.5 * k, 2.5 + 0.5 * k)
@@ -184,16 +176,15 @@ def _report_figures(fit_dir: Path) -> tuple[dict, list[str]]:
         figures[REPORT_FIGURES[1]] = fig
     else:
         skipped.append(f"{REPORT_FIGURES[1]} (no modules)")
-    modules = pd.read_parquet(fit_dir / "modules.parquet")
-    if (modules["module_id"] >= 0).any():
-        roles_file = fit_dir / "module_gene_roles.parquet"
-        roles = pd.read_parquet(roles_file) if roles_file.is_file() else None
-        fig, ax = _figure(2.5 + 0.45 * int(modules["module_id"].max() + 1), 4.0)
-        plot_module_sizes(modules, roles=roles, ax=ax)
+    modules = saved.modules
+    if saved.n_modules:
+        fig, ax = _figure(2.5 + 0.45 * saved.n_modules, 4.0)
+        plot_module_sizes(modules, roles=saved.module_gene_roles, ax=ax)
         figures[REPORT_FIGURES[2]] = fig
     else:
         skipped.append(f"{REPORT_FIGURES[2]} (no gene assigned to a module)")
-    explained = sorted((fit_dir / EXPLAIN_DIR).glob("*/vae_drivers.parquet"))
+    # explain-module's outputs are that command's format, read here as it wrote them
+    explained = sorted((saved.directory / EXPLAIN_DIR).glob("*/vae_drivers.parquet"))
     for file in explained:
         table = pd.read_parquet(file)
         fig, ax = _figure(7.0, 1.5 + 0.22 * min(len(table), 30))
@@ -208,14 +199,11 @@ def _report_figures(fit_dir: Path) -> tuple[dict, list[str]]:
 def run_report(args, overrides) -> int:
     """``isograph report``: the figures of a fit, as PNGs next to its artifacts."""
     _no_overrides("report", overrides)
-    fit_dir = _fit_dir(args.fit_dir)
-    missing = [f for f in ("traits.parquet", "eigengenes.parquet", "modules.parquet")
-               if not (fit_dir / f).is_file()]
-    if missing:
-        raise CliError(f"--fit-dir {str(fit_dir)!r} lacks {', '.join(missing)}")
     if args.dpi < 1:
         raise CliError(f"--dpi must be a positive integer, got {args.dpi}")
-    figures, skipped = _report_figures(fit_dir)
+    saved = _load_fit(args.fit_dir)
+    fit_dir = saved.directory
+    figures, skipped = _report_figures(saved)
     if not figures:
         raise CliError(f"nothing to draw in {str(fit_dir)!r}: " + "; ".join(skipped))
     figures = {f"{Path(name).stem}.{args.format}": fig for name, fig in figures.items()}

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-CHECKPOINT = "vae_checkpoint.pt"
+from .._result import CHECKPOINT, FitResult
+
+__all__ = ["CHECKPOINT", "EIGENGENE_TOLERANCE", "FitInputs", "read_fit_inputs",
+           "recompute_features"]
 #: Largest eigengene difference (relative to their scale) accepted when the
 #: recomputed features are checked against the fit's ``eigengenes.parquet``.
 EIGENGENE_TOLERANCE = 1e-6
@@ -77,11 +79,7 @@ def recompute_features(data, config: dict) -> pd.DataFrame:
     return X
 
 
-def _check_eigengenes(model, X: pd.DataFrame, fit_dir: Path, source: str) -> None:
-    file = fit_dir / "eigengenes.parquet"
-    if not file.is_file():
-        return
-    saved = pd.read_parquet(file)
+def _check_eigengenes(model, X: pd.DataFrame, saved: pd.DataFrame, source: str) -> None:
     if saved.shape != (X.shape[0], model.n_modules_) or not saved.index.astype(str).equals(
             X.index.astype(str)):
         raise ValueError(f"the dataset {source} has samples {X.shape[0]} x modules "
@@ -120,18 +118,13 @@ def read_fit_inputs(fit_dir, *, dataset_path=None, data=None) -> FitInputs:
     -------
     FitInputs
     """
-    from ..models._checkpoint import load_checkpoint
-
     fit_dir = Path(fit_dir)
-    if not fit_dir.is_dir():
-        raise FileNotFoundError(f"fit_dir {str(fit_dir)!r} is not a folder")
-    config_file = fit_dir / "fit_config.json"
-    if not config_file.is_file():
-        raise FileNotFoundError(f"fit_dir {str(fit_dir)!r} holds no fit_config.json, so it "
-                                "is not a fit output")
-    config = json.loads(config_file.read_text())
-    checkpoint = fit_dir / CHECKPOINT
-    if not checkpoint.is_file():
+    try:
+        saved = FitResult.load(fit_dir)
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"fit_dir: {exc}") from None
+    config = saved.config
+    if not saved.has_checkpoint:
         raise FileNotFoundError(
             f"fit_dir {str(fit_dir)!r} holds no {CHECKPOINT}: explaining needs a fit with the "
             f"vae backend (this fit used {config.get('backend', 'an unknown backend')!r})")
@@ -146,7 +139,7 @@ def read_fit_inputs(fit_dir, *, dataset_path=None, data=None) -> FitInputs:
 
         data = read_dataset(path)
     X = recompute_features(data, config)
-    model = load_checkpoint(checkpoint, feature_names=[str(c) for c in X.columns])
+    model = saved.load_model(feature_names=[str(c) for c in X.columns])
     source = repr(str(path)) if path is not None else "given"
-    _check_eigengenes(model, X, fit_dir, source)
+    _check_eigengenes(model, X, saved.eigengenes, source)
     return FitInputs(model=model, features=X, config=config, dataset_path=path)

@@ -20,6 +20,7 @@ from ..network import (
     fit_eigengene_loadings,
     gene_roles,
     is_multiplex,
+    module_label,
     standardize,
 )
 from ..network._merge import merge_close_modules
@@ -47,8 +48,8 @@ class NoModulesWarning(EmptyResultWarning):
 
 
 def module_name(k: int) -> str:
-    """Column name of module ``k``'s eigengene."""
-    return f"M{k}"
+    """Column name of module ``k``'s eigengene (:func:`isograph.network.module_label`)."""
+    return module_label(k)
 
 
 def gene_index(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

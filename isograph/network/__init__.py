@@ -1,7 +1,7 @@
 """Pure functions every network backend shares.
 
 Blocked similarity to sparse edges, the multiplex edge policy, FDR control,
-modules from a graph, eigengenes, gene roles, trait tests.
+modules from a graph, the module-id rule, eigengenes, gene roles, trait tests.
 """
 
 from ._channels import CHANNEL_SEPARATOR, feature_table, is_multiplex
@@ -21,6 +21,7 @@ from ._edges import (
 )
 from ._eigengenes import fit_eigengene_loadings
 from ._fdr import bh_adjust, bh_weight_threshold, correlation_pvalue
+from ._module_ids import module_id_of, module_label
 from ._modules import COMMUNITY_METHODS, collapse_edges, detect_modules
 from ._roles import ROLES, gene_roles
 from ._stability import StabilityResult, stability_selection
@@ -49,6 +50,8 @@ __all__ = [
     "gene_roles",
     "is_multiplex",
     "low_rank_precision_blocks",
+    "module_id_of",
+    "module_label",
     "scaled_gram_block",
     "stability_selection",
     "standardize",

@@ -7,12 +7,26 @@ import pandas as pd
 from scipy import stats
 
 from ._fdr import bh_adjust
+from ._module_ids import module_id_of
 
-TRAIT_COLUMNS = ["module", "trait", "test", "statistic", "effect", "p_value", "q_value", "n"]
+TRAIT_COLUMNS = [
+    "module_id", "module", "trait", "test", "statistic", "effect", "p_value", "q_value", "n",
+]
 
 
 def _is_numeric(col: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+
+
+def _module_ids(columns) -> dict:
+    """Integer id of every eigengene column: parsed from ``"M<k>"``, else its position."""
+    ids = {}
+    for position, name in enumerate(columns):
+        try:
+            ids[name] = module_id_of(name)
+        except ValueError:
+            ids[name] = position
+    return ids
 
 
 def trait_associations(
@@ -38,7 +52,10 @@ def trait_associations(
     Returns
     -------
     pandas.DataFrame
-        Columns ``module, trait, test, statistic, effect, p_value, q_value, n``.
+        Columns ``module_id, module, trait, test, statistic, effect, p_value,
+        q_value, n``: ``module_id`` is the integer key of every artifact and
+        ``module`` the eigengene's column name (its ``"M<k>"`` label); an
+        eigengene column that is not such a label gets its position as id.
     """
     if traits is None:
         traits = list(samples.columns)
@@ -80,6 +97,7 @@ def trait_associations(
                 between = sum(len(g) * (e[g].mean() - e.mean()) ** 2 for g in groups)
                 eta_sq = between / total if total else 0.0
                 rows.append((module, trait, "anova", f, eta_sq, p, len(e)))
-    out = pd.DataFrame(rows, columns=[c for c in TRAIT_COLUMNS if c != "q_value"])
-    out.insert(6, "q_value", bh_adjust(out["p_value"].to_numpy()) if len(out) else [])
+    out = pd.DataFrame(rows, columns=[c for c in TRAIT_COLUMNS[1:] if c != "q_value"])
+    out.insert(0, "module_id", out["module"].map(_module_ids(eigengenes.columns)).astype(np.int64))
+    out.insert(7, "q_value", bh_adjust(out["p_value"].to_numpy()) if len(out) else [])
     return out

@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from isograph import fit_dataset
+from isograph import FitResult, fit_dataset
 from isograph.benchmark import make_isoform_dataset, metrics
 from isograph.data import IsoformDataError
 from isograph.models._base import BaseNetworkModel
-from isograph.network import correlation_block, threshold_edges
+from isograph.network import correlation_block, module_id_of, module_label, threshold_edges
 
 
 class CorrelationModel(BaseNetworkModel):
@@ -88,6 +88,49 @@ def test_save_writes_every_artifact_and_refuses_overwrite(result, tmp_path):
     assert {p.name for p in out.iterdir()} == names
     result.save(out, overwrite=True)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_load_reads_back_what_save_wrote(result, tmp_path):
+    out = result.save(tmp_path / "fit")
+    back = FitResult.load(out)
+    for name in ("modules", "edges", "traits", "feature_scores", "eigengenes",
+                 "module_gene_roles", "residualizer_qc"):
+        pd.testing.assert_frame_equal(getattr(back, name), getattr(result, name),
+                                      check_index_type=False, obj=name)
+    assert back.config == json.loads(json.dumps(result.config, default=str))
+    assert back.calibration.keys() == result.calibration.keys()
+    assert back.directory == out and back.model is None and back.features is None
+    assert back.n_modules == result.model.n_modules_ > 0
+    assert not back.has_checkpoint  # not a VAE fit
+    with pytest.raises(FileNotFoundError, match="vae backend"):
+        back.load_model()
+
+
+def test_one_module_id_rule_across_artifacts(result, tmp_path):
+    back = FitResult.load(result.save(tmp_path / "fit"))
+    k = back.n_modules
+    assert list(back.eigengenes.columns) == [module_label(i) for i in range(k)]
+    assert set(back.modules["module_id"]) <= set(range(-1, k))
+    assert set(back.feature_scores["module_id"]) <= set(range(-1, k))
+    assert set(back.module_gene_roles["module_id"]) <= set(range(k))
+    traits = back.traits
+    assert traits["module_id"].dtype == np.int64 and len(traits)
+    assert (traits["module"] == traits["module_id"].map(module_label)).all()
+    assert [module_id_of(label) for label in ("M3", 3, "3", "m3")] == [3, 3, 3, 3]
+    with pytest.raises(ValueError, match="'cluster3' is not of the form"):
+        module_id_of("cluster3")
+
+
+def test_load_refuses_what_is_not_a_fit_folder(result, tmp_path):
+    with pytest.raises(FileNotFoundError, match="is not a folder"):
+        FitResult.load(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="holds no fit_config.json"):
+        FitResult.load(tmp_path / "empty")
+    out = result.save(tmp_path / "fit")
+    (out / "edges.parquet").unlink()
+    with pytest.raises(FileNotFoundError, match="lacks edges.parquet"):
+        FitResult.load(out)
 
 
 def test_failed_save_leaves_nothing(result, tmp_path, monkeypatch):
