@@ -112,6 +112,7 @@ else:
     score = "module_membership"
 table = table.assign(gene_id=table["gene_id"].map(MARKERS).fillna(table["gene_id"]))
 ax = plot_module_drivers(table, score=score, n_top=12, drivers_only=False)
+ax.set_title(f"infection module {infection}: top features per channel")
 ax.figure.savefig(args.output / f"module_drivers_{infection}.png", dpi=120,
                   bbox_inches="tight")
 plt.close("all")
