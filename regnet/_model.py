@@ -11,9 +11,11 @@ import torch
 from scipy.special import expit
 from sklearn.base import BaseEstimator
 from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
+
+from isograph._core import draw_seed
+from isograph._core._torch import resolve_device, torch_seeded
 
 from ._calibration import calibration_report, uncalibrated_report
 from ._convert import check_columns, check_orientation, expression_frame, restrict_pairs
@@ -88,7 +90,7 @@ class RegNet(BaseEstimator):
         pairs as they are. Early stopping and temperature scaling both use the
         resulting set.
     device : str, default="auto"
-        ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
+        ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, edge masking and negative sampling; with an int,
         CPU training is deterministic.
@@ -283,7 +285,7 @@ class RegNet(BaseEstimator):
         pairs = training_pairs(genes, edges, tfs, validation)
         tfs, tf_idx = pairs.tfs, pairs.tf_idx
         self.device_ = self._resolve_device()
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = draw_seed(self.random_state)
         rng = np.random.default_rng(seed)
         src, dst, val, self.validation_strategy_ = choose_validation(
             rng, pairs, len(genes), self.validation_fraction, self.validation_negatives
@@ -295,9 +297,7 @@ class RegNet(BaseEstimator):
         self.expression_ = X
         self.edges_ = pd.DataFrame({"TF": genes[src], "Target": genes[dst]})
         self.input_feature_names_ = GraphFeatures.node_feature_names(X.columns, self.use_structure)
-        devices = [self.device_] if self.device_.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
+        with torch_seeded(seed, self.device_):
             self.module_ = self._build_module(X.shape[1]).to(self.device_)
             result = train_regnet(
                 self, X, (src, dst), (pairs.neg_src, pairs.neg_dst), tf_idx, val, rng,
@@ -329,17 +329,7 @@ class RegNet(BaseEstimator):
         self._resolve_device()
 
     def _resolve_device(self) -> torch.device:
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        try:
-            device = torch.device(self.device)
-        except (RuntimeError, ValueError) as exc:
-            raise ValueError(
-                f"device must be 'auto', 'cpu' or 'cuda[:i]'; got {self.device!r}."
-            ) from exc
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"device={self.device!r} was asked for but CUDA is not available.")
-        return device
+        return resolve_device(self.device)
 
     def _build_module(self, n_cells: int) -> RegNetModule:
         return RegNetModule(

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from isograph._core._torch import load_weights
+
 __all__ = ["load_regnet", "save_regnet"]
 
 _FORMAT = "regnet.RegNet"
@@ -85,6 +87,6 @@ def load_regnet(cls, directory, *, device: str | None = None):
     model.best_epoch_ = int(config["best_epoch"])
     model.validation_score_ = float(config["validation_score"])
     module = model._build_module(model.n_features_in_)
-    module.load_state_dict(torch.load(path / "model.pt", map_location="cpu", weights_only=True))
+    module.load_state_dict(load_weights(path / "model.pt"))
     model.module_ = module.to(model.device_).eval()
     return model

@@ -109,6 +109,8 @@ def write_pretrain_directory(model, directory, *, parts=None, metrics=None) -> P
     -------
     pathlib.Path
     """
+    from isograph._core import to_jsonable
+
     path = model.save(directory)
     model.transform(model.expression_).to_parquet(path / "embeddings.parquet")
     for name, frame in model.first_layer_states().items():
@@ -130,7 +132,7 @@ def write_pretrain_directory(model, directory, *, parts=None, metrics=None) -> P
         predictions.loc[known, "part"] = merged.loc[known, "part"].to_numpy()
         predictions.loc[known, "Label"] = merged.loc[known, "Label"].astype("Int64").to_numpy()
     predictions.to_parquet(path / "predictions.parquet", index=False)
-    (path / "metrics.json").write_text(json.dumps(metrics or {}, indent=2, default=float))
+    (path / "metrics.json").write_text(json.dumps(to_jsonable(metrics or {}), indent=2))
     return path
 
 

@@ -4,13 +4,15 @@
 swapped in whole; ``_file``: single files written under a temporary name and
 renamed; ``_lock``: one writer per target; ``_stale``: temporary folders named
 after their owner's pid, removed once it is gone; ``_json``: the one JSON
-sanitizer.
+sanitizer; ``_seed``: seeds from ``random_state``; ``_torch`` (import it by
+name, it loads torch lazily): device, threads, seeding and checkpoint reading.
 """
 
 from ._file import atomic_file
 from ._json import to_jsonable
 from ._output import OutputFolder, output_folder
+from ._seed import draw_seed
 from ._stale import sweep_stale_folders
 
-__all__ = ["OutputFolder", "atomic_file", "output_folder", "sweep_stale_folders",
+__all__ = ["OutputFolder", "atomic_file", "draw_seed", "output_folder", "sweep_stale_folders",
            "to_jsonable"]

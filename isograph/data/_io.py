@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime, timezone
-from pathlib import Path, PurePath
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .._core import OutputFolder
+from .._core import OutputFolder, to_jsonable
 from ._container import SCHEMA_VERSION, IsoformData
 from ._validation import validate_isoform_data
 
@@ -126,20 +125,6 @@ def _layer_file(name) -> str:
     return f"layer_{name}.parquet"
 
 
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (set, frozenset)):
-        return sorted(value, key=repr)
-    if isinstance(value, PurePath):
-        return str(value)
-    if isinstance(value, (pd.Timestamp, datetime)):
-        return value.isoformat()
-    raise TypeError(f"value {value!r} of type {type(value).__name__} is not JSON-serializable")
-
-
 def _package_version() -> str:
     from .. import __version__
 
@@ -170,7 +155,7 @@ def _manifest_text(data: IsoformData) -> str:
     if layers:  # schema 2; absent in version-1 folders, which read without layers
         manifest["layers"] = layers
     try:
-        return json.dumps(manifest, indent=2, default=_json_default) + "\n"
+        return json.dumps(to_jsonable(manifest, strict=True), indent=2) + "\n"
     except (TypeError, ValueError) as err:
         raise ValueError(f"metadata cannot be stored in {MANIFEST}: {err}") from err
 

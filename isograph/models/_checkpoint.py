@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 
 from .._core import atomic_file
+from .._core._torch import load_weights
 from ._vae_module import VaeModule
 
 FORMAT = "isograph.vae_checkpoint"
@@ -171,7 +172,7 @@ def _read(path: Path, map_location):
         raise ValueError(f"checkpoint {str(path)!r} is empty (0 bytes), e.g. from an "
                          "interrupted copy; fit again to write a new one")
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
+        return load_weights(path, map_location=map_location)
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except (EOFError, RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError,

@@ -34,6 +34,7 @@ import numbers
 import numpy as np
 from scipy import stats
 
+from .._core import to_jsonable
 from ..network import bh_weight_threshold, correlation_pvalue, threshold_edges
 from ..network._edges import (
     DEFAULT_MAX_EDGES,
@@ -63,12 +64,6 @@ _EMPIRICAL_NOTE = (
     "it can reach millions from a few dozen samples; weights and null share that scale, "
     "so the cut is relative to the spread of the null pairs."
 )
-
-
-def _json_number(value) -> float | None:
-    """``float(value)``, or ``None`` when it is not finite (keeps calibration JSON-safe)."""
-    value = float(value)
-    return value if np.isfinite(value) else None
 
 
 def check_edge_rule(alpha, fdr) -> None:
@@ -245,7 +240,7 @@ def select_edges(
         )
         finite = cuts[np.isfinite(cuts)]
         calibration.update(
-            n_effective=_json_number(np.median(n_eff)),
+            n_effective=to_jsonable(float(np.median(n_eff))),
             pvalue_rule="fisher_z_" + ("empirical_null_per_feature" if per_row_null
                                        else "empirical_null" if empirical else "fixed"),
             edge_threshold=float(finite.min()) if finite.size else None,
@@ -259,7 +254,7 @@ def select_edges(
         n_effective = empirical_n_effective(row_block, p)
         rule = "empirical_null"
         calibration["n_effective_note"] = _EMPIRICAL_NOTE
-    calibration.update(n_effective=_json_number(n_effective), pvalue_rule=f"fisher_z_{rule}")
+    calibration.update(n_effective=to_jsonable(float(n_effective)), pvalue_rule=f"fisher_z_{rule}")
     if not np.isfinite(n_effective):
         # every weight is zero: nothing can be significant
         calibration["edge_threshold"] = None

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._core import draw_seed
+from .._core._torch import resolve_device, torch_seeded, torch_threads
 from ..network import ABUNDANCE, channel_thresholds
 from ._base import BaseNetworkModel, gene_index
 from ._vae_module import VaeModule
@@ -33,8 +34,6 @@ from ._vae_training import (
 )
 from ._vae_validation import (
     capped_latent_grid,
-    resolve_device,
-    torch_threads,
     validate_vae_params,
     validation_size,
 )
@@ -121,8 +120,9 @@ class VaeNetworkModel(BaseNetworkModel):
         Edge budget: a fit that would keep more edges stops, before the full
         edge pass when an estimate already exceeds it, with an
         :class:`~isograph.network.EdgeBudgetError` naming the remedies.
-    device : {"auto", "cpu", "cuda"}
-        ``"auto"`` uses CUDA when available. Results are reproducible under
+    device : {"auto", "cpu", "cuda", "cuda:<i>", "mps"}
+        ``"auto"`` uses CUDA when available, else the CPU; ``"mps"`` (Apple
+        GPU) only when asked for. Results are reproducible under
         ``random_state`` on the CPU.
     n_threads : int or None
         CPU threads torch may use during ``fit`` (restored afterwards); ``None``
@@ -279,9 +279,7 @@ class VaeNetworkModel(BaseNetworkModel):
                config=None, label="VAE"):
         """Build a module under ``seed`` and train it; returns ``(module, result)``."""
         config = config or self._config()
-        cuda = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=cuda):
-            torch.manual_seed(seed)  # seeds the CUDA generators as well
+        with torch_seeded(seed, device):
             module = VaeModule(X_train.shape[1], n_latent, tuple(self.hidden_layer_sizes),
                                float(self.dropout)).to(device)
             generator = torch.Generator().manual_seed(seed)
@@ -296,7 +294,7 @@ class VaeNetworkModel(BaseNetworkModel):
 
     def _fit_vae_network(self, Z, features):
         device = resolve_device(self.device)
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = draw_seed(self.random_state)
         rng = np.random.default_rng(seed)
         n = Z.shape[0]
         n_val = validation_size(n, float(self.validation_fraction))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numbers
-from contextlib import contextmanager
 
 import numpy as np
-import torch
 
+from .._core._torch import resolve_device
 from ._warnings import warn_small
 
 #: Latent sizes above this share of the training samples let the decoder memorize them.
@@ -106,34 +105,6 @@ def validate_vae_params(est) -> None:
     if est.n_threads is not None:
         _check_int(est, "n_threads", 1)
     resolve_device(est.device)
-
-
-def resolve_device(device) -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; ``"cuda"`` must be available."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cpu":
-        return torch.device("cpu")
-    if isinstance(device, str) and (device == "cuda" or device.startswith("cuda:")):
-        if not torch.cuda.is_available():
-            raise ValueError(f"device={device!r} was requested but CUDA is not available; "
-                             "use device='auto' or 'cpu'")
-        return torch.device(device)
-    raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
-
-
-@contextmanager
-def torch_threads(n_threads: int | None):
-    """Let torch use ``n_threads`` CPU threads inside the block (``None``: unchanged)."""
-    if n_threads is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(int(n_threads))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def validation_size(n_samples: int, fraction: float) -> int:
