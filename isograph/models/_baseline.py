@@ -93,7 +93,8 @@ class BaselineNetworkModel(BaseNetworkModel):
         edge pass when an estimate already exceeds it, with an
         :class:`~isograph.network.EdgeBudgetError` naming the remedies.
     random_state : int or None, default=None
-        Seed of the community detection (``None`` = 0).
+        Seed of the community detection; ``None`` draws a fresh seed per fit
+        (as in scikit-learn), an int repeats the fit.
 
     Attributes
     ----------

@@ -76,6 +76,8 @@ class GraphNetworkModel(LatentNetworkModel):
         edge pass when an estimate already exceeds it, with an
         :class:`~isograph.network.EdgeBudgetError` naming the remedies.
     random_state : int or None, default=None
+        Seed of the community detection; ``None`` draws a fresh seed per fit
+        (as in scikit-learn), an int repeats the fit.
 
     Attributes
     ----------

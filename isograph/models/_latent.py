@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._core import draw_seed
 from ..network import ABUNDANCE, SWITCH, low_rank_precision_blocks, scaled_gram_block
 from ._base import BaseNetworkModel
 from ._edge_rules import check_edge_rule, select_edges
@@ -126,7 +127,8 @@ class LatentNetworkModel(BaseNetworkModel):
         :class:`~isograph.network.EdgeBudgetError` naming the remedies.
     random_state : int or None, default=None
         Seed of the cross-validation folds and the community detection
-        (``None`` = 0, so fits are reproducible).
+        (``None`` draws a fresh seed per fit, as in scikit-learn; an int
+        repeats the fit).
 
     Attributes
     ----------
@@ -251,7 +253,7 @@ class LatentNetworkModel(BaseNetworkModel):
         """Factor model, edge weights and edges for standardized ``Z``."""
         Z = np.asarray(Z, dtype=np.float64)
         n, p = Z.shape
-        seed = 0 if self.random_state is None else self.random_state
+        seed = draw_seed(None) if self.random_state is None else self.random_state
         k, selection, per_channel, cv_scores = self._choose_components(Z, features, seed)
         model = fit_factor_analysis(Z, k, tol=self.tol, max_iter=self.max_iter)
         self.components_ = model.components

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-from sklearn.utils import check_random_state
+
+from .._core import draw_seed
 
 COMMUNITY_METHODS = ("leiden", "components")
 
@@ -71,8 +72,8 @@ def detect_modules(
         Smaller communities (and isolated nodes) are labelled ``-1``.
     resolution : float
         Leiden resolution (higher gives more, smaller modules).
-    random_state : int or None
-        Seed for Leiden.
+    random_state : int, RandomState or None
+        Seed for Leiden; ``None`` draws a fresh one (as in scikit-learn).
 
     Returns
     -------
@@ -96,11 +97,9 @@ def detect_modules(
 
 def _leiden_seed(random_state) -> int:
     """An int seed for leidenalg from anything sklearn accepts as random_state."""
-    if random_state is None:
-        return 0
     if isinstance(random_state, (int, np.integer)):
         return int(random_state) % (2**31)
-    return int(check_random_state(random_state).randint(2**31 - 1))
+    return draw_seed(random_state)  # None: a fresh seed, as in sklearn
 
 
 def _leiden(adj: sparse.csr_matrix, resolution: float, random_state) -> np.ndarray:
