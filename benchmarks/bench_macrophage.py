@@ -1,6 +1,6 @@
 """The real-cohort targets of issue 12 on the macrophage data (24 salmon runs).
 
-    python benchmarks/bench_macrophage.py PATH/TO/macrophage [--backends vae latent baseline]
+    python benchmarks/bench_macrophage.py PATH/TO/macrophage [--backends auto vae latent baseline]
         [--repeats 1] [--wgcna] [--threads 2]
 
 ``PATH`` holds ``quants/<sample>/quant.sf.gz``, ``coldata.csv`` and
@@ -99,6 +99,7 @@ def run_one(path: Path, backend: str, threads: int) -> dict:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report = module_report(result)
     report.update(import_s=import_s, fit_s=fit_s, peak_mb=peak_mb,
+                  backend=result.config["backend"],
                   n_features=int(result.features.shape[1]),
                   warnings=sorted({f"{w.category.__name__}: {str(w.message)[:160]}"
                                    for w in caught}))
@@ -119,7 +120,8 @@ def child(path: Path, backend: str, threads: int) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path)
-    parser.add_argument("--backends", nargs="+", default=["vae"])
+    parser.add_argument("--backends", nargs="+", default=["auto"],
+                        help="auto (the default: latent below 50 samples) or backend names")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--wgcna", action="store_true", help="also run R WGCNA")
     parser.add_argument("--threads", type=int, default=2)
@@ -139,7 +141,8 @@ def main(argv=None) -> int:
         imp = statistics.median(r["import_s"] for r in ok)
         fit = statistics.median(r["fit_s"] for r in ok)
         peak = max(r["peak_mb"] for r in ok)
-        print(f"{backend}: import {imp:.1f} s + fit {fit:.1f} s = {imp + fit:.1f} s "
+        chosen = f" -> {last['backend']}" if last.get("backend", backend) != backend else ""
+        print(f"{backend}{chosen}: import {imp:.1f} s + fit {fit:.1f} s = {imp + fit:.1f} s "
               f"(median of {len(ok)}), peak {peak / 1024:.2f} GB; {last['n_features']} "
               f"features, {last['n_modules']} modules, {last['n_assigned_genes']} of "
               f"{last['n_genes']} genes assigned, {last['n_edges']} edges")
