@@ -36,7 +36,7 @@ import torch
 from isograph.benchmark import make_isoform_dataset
 from isograph.benchmark.metrics import score_modules
 from isograph.features import CovariateResidualizer, GeneAbundance, MultiplexFeatures
-from isograph.models._vae import VaeNetworkModel
+from isograph.models import VaeNetworkModel
 
 COVARIATES = ["batch", "confounder"]
 TARGET_SECONDS = 600.0

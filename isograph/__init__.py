@@ -20,7 +20,7 @@ _LAZY = {
     "BaselineNetworkModel": (".models._baseline", "BaselineNetworkModel"),
     "GraphNetworkModel": (".models._graph", "GraphNetworkModel"),
     "LatentNetworkModel": (".models._latent", "LatentNetworkModel"),
-    "VaeNetworkModel": (".models._vae", "VaeNetworkModel"),
+    "VaeNetworkModel": (".models.vae", "VaeNetworkModel"),
     "WgcnaNetworkModel": (".models._wgcna", "WgcnaNetworkModel"),
     "explain": (".explain", None),
     "plotting": (".plotting", None),

@@ -226,7 +226,7 @@ class FitResult:
             raise FileNotFoundError(
                 f"{where}: a model is stored only by fits with the vae backend (this fit used "
                 f"{self.config.get('backend', 'an unknown backend')!r})")
-        from .models._checkpoint import load_checkpoint
+        from .models.vae import load_checkpoint
 
         return load_checkpoint(Path(self.directory) / CHECKPOINT, feature_names=feature_names)
 

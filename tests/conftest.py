@@ -43,7 +43,7 @@ TORCH_TESTS = (
 # code that imports torch when it is imported
 _TORCH_PREFIXES = ("torch", "torch_geometric", "captum", "regnet._model", "regnet.nn",
                    "regnet.interpret", "regnet._training", "regnet._persistence",
-                   "isograph.models._vae", "isograph.models._checkpoint", "isograph.explain")
+                   "isograph.models.vae", "isograph.explain")
 _TORCH_MISSING = ("No module named 'torch'", 'pip install "isograph[vae]"',
                   'pip install "isograph[regnet]"')
 TORCH_INSTALLED = importlib.util.find_spec("torch") is not None

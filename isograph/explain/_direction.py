@@ -116,10 +116,10 @@ def resolve_model(model, X):
     A path is loaded with :func:`isograph.models.load_checkpoint`, checked
     against ``X``'s column names when ``X`` is a DataFrame.
     """
-    from ..models._vae import VaeNetworkModel
+    from ..models.vae import VaeNetworkModel
 
     if isinstance(model, (str, os.PathLike)):
-        from ..models._checkpoint import load_checkpoint
+        from ..models.vae import load_checkpoint
 
         if not os.path.isfile(model):
             raise FileNotFoundError(f"model: checkpoint file {os.fspath(model)!r} does not exist")

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from ..network import low_rank_precision_blocks
+from ..network._edge_rules import check_edge_rule, select_edges
+from ..network._shrinkage import check_shrinkage, shrinkage_intensity, shrunk_precision_factors
 from ._base import BaseNetworkModel
-from ._edge_rules import check_edge_rule, select_edges
-from ._shrinkage import check_shrinkage, shrinkage_intensity, shrunk_precision_factors
 
 
 def shrinkage_partial_correlations(Z: np.ndarray, shrinkage="ledoit_wolf"):

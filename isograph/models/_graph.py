@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import sparse
 
 from ..network import standardize
-from ._gene_graph import (
+from ..network._gene_graph import (
     channel_link_graph,
     knn_correlation_graph,
     signed_laplacian,

@@ -11,9 +11,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core import draw_seed
 from ..network import ABUNDANCE, SWITCH, low_rank_precision_blocks, scaled_gram_block
-from ._base import BaseNetworkModel
-from ._edge_rules import check_edge_rule, select_edges
-from ._factor import (
+from ..network._edge_rules import check_edge_rule, select_edges
+from ..network._factor import (
     FactorModel,
     candidate_components,
     cross_validate_components,
@@ -21,6 +20,7 @@ from ._factor import (
     factor_scores,
     fit_factor_analysis,
 )
+from ._base import BaseNetworkModel
 from ._warnings import warn_empty
 
 EDGE_WEIGHTS = ("correlation", "partial")

@@ -6,7 +6,7 @@ from .._extras import import_optional
 
 #: name -> (private module, class name); the first is the default.
 _BACKENDS = {
-    "vae": ("._vae", "VaeNetworkModel"),
+    "vae": (".vae", "VaeNetworkModel"),
     "baseline": ("._baseline", "BaselineNetworkModel"),
     "latent": ("._latent", "LatentNetworkModel"),
     "graph": ("._graph", "GraphNetworkModel"),

@@ -17,29 +17,11 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from isograph.models._baseline import BaselineNetworkModel, shrinkage_partial_correlations
-from isograph.models._edge_rules import feature_fdr_cuts, select_edges
-from isograph.models._factor import (
-    cross_validate_components,
-    factor_loglikelihood,
-    fit_factor_analysis,
-)
-from isograph.models._gene_graph import (
-    channel_link_graph,
-    knn_correlation_graph,
-    signed_laplacian,
-    smooth_features,
-    user_graph,
-)
 from isograph.models._graph import GraphNetworkModel
 from isograph.models._latent import (
     LatentNetworkModel,
     factor_correlation_block,
     factor_partial_block,
-)
-from isograph.models._shrinkage import (
-    ledoit_wolf_intensity,
-    schafer_strimmer_intensity,
-    shrunk_precision_factors,
 )
 from isograph.network import (
     bh_adjust,
@@ -47,6 +29,24 @@ from isograph.network import (
     correlation_pvalue,
     feature_table,
     standardize,
+)
+from isograph.network._edge_rules import feature_fdr_cuts, select_edges
+from isograph.network._factor import (
+    cross_validate_components,
+    factor_loglikelihood,
+    fit_factor_analysis,
+)
+from isograph.network._gene_graph import (
+    channel_link_graph,
+    knn_correlation_graph,
+    signed_laplacian,
+    smooth_features,
+    user_graph,
+)
+from isograph.network._shrinkage import (
+    ledoit_wolf_intensity,
+    schafer_strimmer_intensity,
+    shrunk_precision_factors,
 )
 
 

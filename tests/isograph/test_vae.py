@@ -13,16 +13,15 @@ from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from isograph.models._checkpoint import load_checkpoint, save_checkpoint
-from isograph.models._vae import VaeNetworkModel
-from isograph.models._vae_module import VaeModule, kl_divergence
-from isograph.models._vae_network import merged_pairs, permute_columns, signal_test
-from isograph.models._vae_training import (
+from isograph.models import VaeNetworkModel, load_checkpoint, save_checkpoint
+from isograph.models.vae._module import VaeModule, kl_divergence
+from isograph.models.vae._training import (
     PosteriorCollapseWarning,
     TrainingConfig,
     evaluate,
     fit_loop,
 )
+from isograph.network._decoded import merged_pairs, permute_columns, signal_test
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -353,7 +352,7 @@ def test_cuda_without_a_gpu_is_refused(data):
         VaeNetworkModel(**{**FAST, "device": "cuda"}).fit(X)
 
 
-@pytest.mark.filterwarnings("ignore::isograph.models._vae_training.PosteriorCollapseWarning")
+@pytest.mark.filterwarnings("ignore::isograph.models.PosteriorCollapseWarning")
 @parametrize_with_checks(
     [VaeNetworkModel(latent_dim=2, hidden_layer_sizes=(8,), max_epochs=6, kl_warmup=1,
                      n_iter_no_change=2, min_module_size=2, random_state=0)],

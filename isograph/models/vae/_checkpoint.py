@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .._core import atomic_file
-from .._core._torch import load_weights
-from ._vae_module import VaeModule
+from ..._core import atomic_file
+from ..._core._torch import load_weights
+from ._module import VaeModule
 
 FORMAT = "isograph.vae_checkpoint"
 VERSION = 1
@@ -207,7 +207,7 @@ def load_checkpoint(path, *, feature_names=None, map_location="cpu"):
         The file is empty, truncated or not an isograph VAE checkpoint; the
         message names the file.
     """
-    from ._vae import VaeNetworkModel
+    from ._estimator import VaeNetworkModel
 
     state = _read(Path(path), map_location)
     if not isinstance(state, dict) or state.get("format") != FORMAT:

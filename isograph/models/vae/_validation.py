@@ -6,8 +6,8 @@ import numbers
 
 import numpy as np
 
-from .._core._torch import resolve_device
-from ._warnings import warn_small
+from ..._core._torch import resolve_device
+from .._warnings import warn_small
 
 #: Latent sizes above this share of the training samples let the decoder memorize them.
 MAX_LATENT_SHARE = 0.25

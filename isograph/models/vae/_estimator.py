@@ -11,12 +11,10 @@ import pandas as pd
 import torch
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._core import draw_seed
-from .._core._torch import resolve_device, torch_seeded, torch_threads
-from ..network import ABUNDANCE, channel_thresholds
-from ._base import BaseNetworkModel, gene_index
-from ._vae_module import VaeModule
-from ._vae_network import (
+from ..._core import draw_seed
+from ..._core._torch import resolve_device, torch_seeded, torch_threads
+from ...network import ABUNDANCE, channel_thresholds
+from ...network._decoded import (
     calibrate_abundance_threshold,
     channel_threshold_dict,
     decoded_correlation_edges,
@@ -24,7 +22,10 @@ from ._vae_network import (
     reconstruction_correlation,
     signal_test,
 )
-from ._vae_training import (
+from .._base import BaseNetworkModel, gene_index
+from .._warnings import warn_empty
+from ._module import VaeModule
+from ._training import (
     TrainingConfig,
     decoded_signal,
     evaluate,
@@ -32,12 +33,11 @@ from ._vae_training import (
     latent_mean,
     warn_if_collapsed,
 )
-from ._vae_validation import (
+from ._validation import (
     capped_latent_grid,
     validate_vae_params,
     validation_size,
 )
-from ._warnings import warn_empty
 
 
 class VaeNetworkModel(BaseNetworkModel):
@@ -171,7 +171,7 @@ class VaeNetworkModel(BaseNetworkModel):
     Examples
     --------
     >>> import numpy as np
-    >>> from isograph.models._vae import VaeNetworkModel
+    >>> from isograph.models import VaeNetworkModel
     >>> rng = np.random.default_rng(0)
     >>> z = rng.normal(size=(100, 2))
     >>> X = np.hstack([z[:, [0]] + 0.5 * rng.normal(size=(100, 10)),

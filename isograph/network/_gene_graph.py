@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ..network import ABUNDANCE, SWITCH, correlation_block
-from ..network._edges import default_block_size
+from . import ABUNDANCE, SWITCH, correlation_block
 from ._edge_rules import _BLOCK_BYTES, feature_fdr_cuts
+from ._edges import default_block_size
 
 
 def knn_correlation_graph(Z: np.ndarray, n_neighbors: int, *, fdr: float) -> sparse.csr_matrix:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..network import (
+from . import (
     ABUNDANCE,
     DEFAULT_MAX_EDGES,
     PLAIN,

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ._vae_module import VaeLoss, VaeModule
+from ._module import VaeLoss, VaeModule
 
 
 class PosteriorCollapseWarning(UserWarning):

@@ -35,8 +35,8 @@ import numpy as np
 from scipy import stats
 
 from .._core import to_jsonable
-from ..network import bh_weight_threshold, correlation_pvalue, threshold_edges
-from ..network._edges import (
+from . import bh_weight_threshold, correlation_pvalue, threshold_edges
+from ._edges import (
     DEFAULT_MAX_EDGES,
     RowBlock,
     check_edge_budget,

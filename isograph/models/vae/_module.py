@@ -1,7 +1,7 @@
 """The variational autoencoder itself: a pure torch module on samples x features tensors.
 
 Observations are samples; their dimensions are the (standardized) features.
-No data handling, no training loop: :mod:`._vae_training` drives this module and
+No data handling, no training loop: :mod:`._training` drives this module and
 :class:`~isograph.models.VaeNetworkModel` adds feature labels.
 """
 
