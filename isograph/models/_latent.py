@@ -10,43 +10,23 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core import draw_seed
-from ..network import ABUNDANCE, SWITCH, low_rank_precision_blocks, scaled_gram_block
 from ..network._edge_rules import check_edge_rule, select_edges
 from ..network._factor import (
     FactorModel,
-    candidate_components,
-    cross_validate_components,
     factor_loglikelihood,
     factor_scores,
     fit_factor_analysis,
+)
+from ..network._factor_edges import (
+    choose_n_factors,
+    factor_correlation_block,
+    factor_partial_block,
+    heldout_loglik,
 )
 from ._base import BaseNetworkModel
 from ._warnings import warn_empty
 
 EDGE_WEIGHTS = ("correlation", "partial")
-
-
-def factor_correlation_block(model: FactorModel):
-    """Row blocks of the model correlation of the common part, ``W^T W / sqrt(d_i d_j)``.
-
-    ``d = diag(W^T W) + psi`` is the model variance, so the entries are the
-    correlations implied by the fitted factor model with the unique noise
-    removed from the numerator (the "denoised" correlation).
-    """
-    d = np.sum(model.components**2, axis=0) + model.noise_variance
-    return scaled_gram_block(model.components.T, 1.0 / np.sqrt(d))
-
-
-def factor_partial_block(model: FactorModel):
-    """Row blocks of the partial correlations of the factor model covariance.
-
-    The precision is ``Psi^-1 - U U^T`` with ``U = Psi^-1 W^T L^-T``,
-    ``L L^T = I + W Psi^-1 W^T`` (Woodbury).
-    """
-    w_psi, chol = model.woodbury()
-    U = np.linalg.solve(chol, w_psi).T
-    block, _ = low_rank_precision_blocks(1.0 / model.noise_variance, U)
-    return block
 
 
 class LatentNetworkModel(BaseNetworkModel):
@@ -254,7 +234,9 @@ class LatentNetworkModel(BaseNetworkModel):
         Z = np.asarray(Z, dtype=np.float64)
         n, p = Z.shape
         seed = draw_seed(None) if self.random_state is None else self.random_state
-        k, selection, per_channel, cv_scores = self._choose_components(Z, features, seed)
+        k, selection, per_channel, cv_scores = choose_n_factors(
+            Z, features["code"].to_numpy(), self.n_components, self.n_components_grid,
+            cv=self.cv, tol=self.tol, max_iter=self.max_iter, seed=seed)
         model = fit_factor_analysis(Z, k, tol=self.tol, max_iter=self.max_iter)
         self.components_ = model.components
         self.noise_variance_ = model.noise_variance
@@ -262,7 +244,8 @@ class LatentNetworkModel(BaseNetworkModel):
         self.n_iter_ = int(model.n_iter)
         heldout = cv_scores.get("joint", cv_scores.get("all", {})).get(k)
         if heldout is None and n >= 2 * self.cv:
-            heldout = self._heldout(Z, k, seed)
+            heldout = heldout_loglik(Z, k, cv=self.cv, tol=self.tol, max_iter=self.max_iter,
+                                     seed=seed)
         recon = factor_scores(model, Z) @ model.components + model.mean
         self.calibration_.update(
             n_components=int(k),
@@ -296,54 +279,6 @@ class LatentNetworkModel(BaseNetworkModel):
             calibration=self.calibration_, scope=self.fdr_scope,
             max_edges=self.max_edges, max_edges_per_feature=self.max_edges_per_feature,
         )
-
-    def _choose_components(self, Z, features, seed):
-        """``k``, how it was chosen, the per-channel choices and the CV scores."""
-        n, p = Z.shape
-        if self.n_components != "auto":
-            k = int(self.n_components)
-            if k > min(n, p):
-                raise ValueError(
-                    f"n_components={k} exceeds min(n_samples, n_features) = {min(n, p)}"
-                )
-            return k, "fixed", {}, {}
-        n_train = n - int(np.ceil(n / self.cv))
-        groups = {"all": np.arange(p)}
-        codes = features["code"].to_numpy()
-        if np.any(codes == SWITCH) and np.any(codes == ABUNDANCE):
-            groups = {"switch": np.flatnonzero(codes == SWITCH),
-                      "abundance": np.flatnonzero(codes == ABUNDANCE)}
-            rest = np.flatnonzero((codes != SWITCH) & (codes != ABUNDANCE))
-            if rest.size:
-                groups["other"] = rest
-        per_channel, scores = {}, {}
-        for name, cols in groups.items():
-            grid = candidate_components(self.n_components_grid, n_train, cols.size)
-            if len(grid) < 2 or n < 2 * self.cv:
-                per_channel[name] = min(grid) if grid else 0
-                continue
-            best, sc = cross_validate_components(
-                Z[:, cols], grid, cv=self.cv, tol=self.tol, max_iter=self.max_iter,
-                random_state=seed,
-            )
-            per_channel[name], scores[name] = best, sc
-        k = int(max(0, min(sum(per_channel.values()), n_train - 1, p)))
-        if len(groups) > 1 and k not in scores.get("joint", {}):
-            heldout = self._heldout(Z, k, seed) if n >= 2 * self.cv else None
-            if heldout is not None:
-                scores["joint"] = {k: heldout}
-        return k, "cv", {c: int(v) for c, v in per_channel.items()}, scores
-
-    def _heldout(self, Z, k, seed) -> float | None:
-        """Mean held-out log-likelihood per sample of a ``k``-factor model."""
-        n_train = Z.shape[0] - int(np.ceil(Z.shape[0] / self.cv))
-        if k >= n_train:
-            return None
-        _, sc = cross_validate_components(
-            Z, [k], cv=self.cv, tol=self.tol, max_iter=self.max_iter, random_state=seed
-        )
-        return sc[k]
-
 
 def check_latent_params(est) -> None:
     """Validate the parameters shared by the latent and graph backends."""

@@ -16,13 +16,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from isograph.models import LatentNetworkModel
 from isograph.models._baseline import BaselineNetworkModel, shrinkage_partial_correlations
 from isograph.models._graph import GraphNetworkModel
-from isograph.models._latent import (
-    LatentNetworkModel,
-    factor_correlation_block,
-    factor_partial_block,
-)
 from isograph.network import (
     bh_adjust,
     correlation_block,
@@ -36,6 +32,7 @@ from isograph.network._factor import (
     factor_loglikelihood,
     fit_factor_analysis,
 )
+from isograph.network._factor_edges import factor_correlation_block, factor_partial_block
 from isograph.network._gene_graph import (
     channel_link_graph,
     knn_correlation_graph,
