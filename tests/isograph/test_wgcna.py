@@ -26,10 +26,10 @@ from sklearn.utils.estimator_checks import (
 
 from isograph import fit_dataset
 from isograph.benchmark import make_isoform_dataset
-from isograph.models import _wgcna_r
+from isograph.models import WgcnaNetworkModel, _wgcna_r
 from isograph.models._registry import get_backend_class
-from isograph.models._wgcna import WgcnaNetworkModel, gene_modules_from_features
 from isograph.models._wgcna_r import WgcnaError, WgcnaTimeoutError, WgcnaUnavailableError
+from isograph.network._gene_modules import gene_modules_from_features
 
 
 def _wgcna_installed() -> bool:
