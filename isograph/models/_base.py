@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from abc import abstractmethod
+from abc import ABCMeta, abstractmethod
 from numbers import Real
 
 import numpy as np
@@ -61,10 +61,11 @@ def gene_index(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return first, remap.loc[genes[node_of]].to_numpy()
 
 
-class BaseNetworkModel(TransformerMixin, BaseEstimator):
+class BaseNetworkModel(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class of the network backends (behaves like ``FeatureAgglomeration``).
 
-    Subclasses implement :meth:`_fit_network`, which turns standardized
+    An abstract class: it cannot be instantiated. Subclasses implement
+    :meth:`_fit_network`, which turns standardized
     features into a sparse edge list; this class turns the edges into modules
     (per gene when the columns are multiplex ``<gene>::switch`` /
     ``<gene>::abundance`` features), learns eigengene loadings and builds the

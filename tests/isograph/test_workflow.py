@@ -7,7 +7,7 @@ import pytest
 from isograph import FitResult, fit_dataset
 from isograph.benchmark import make_isoform_dataset, metrics
 from isograph.data import IsoformDataError
-from isograph.models._base import BaseNetworkModel
+from isograph.models import BaseNetworkModel
 from isograph.network import correlation_block, module_id_of, module_label, threshold_edges
 
 
@@ -88,6 +88,17 @@ def test_save_writes_every_artifact_and_refuses_overwrite(result, tmp_path):
     assert {p.name for p in out.iterdir()} == names
     result.save(out, overwrite=True)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_the_base_class_is_abstract():
+    with pytest.raises(TypeError, match="abstract"):
+        BaseNetworkModel()
+
+    class NoEdges(BaseNetworkModel):
+        pass
+
+    with pytest.raises(TypeError, match="_fit_network"):
+        NoEdges()
 
 
 def test_load_reads_back_what_save_wrote(result, tmp_path):
