@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import numbers
 import os
 from dataclasses import dataclass
 
@@ -12,7 +11,7 @@ import pandas as pd
 import torch
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..models._base import module_name
+from ..network import module_id_of, module_label
 
 #: How a module's latent direction is chosen (see :func:`module_direction`).
 DIRECTION_METHODS = ("dimension", "regression")
@@ -137,16 +136,12 @@ def resolve_module(model, module) -> int:
     n = int(model.n_modules_)
     if n == 0:
         raise ValueError("the model found no modules, so there is no module to explain")
-    k = None
-    if isinstance(module, numbers.Integral) and not isinstance(module, bool):
-        k = int(module)
-    elif isinstance(module, str):
-        text = module.strip()
-        if text[:1] in ("M", "m") and text[1:].isdigit():
-            text = text[1:]
-        k = int(text) if text.isdigit() else None
+    try:
+        k = module_id_of(module)
+    except ValueError:
+        k = None
     if k is None or not 0 <= k < n:
-        names = [module_name(i) for i in range(n)]
+        names = [module_label(i) for i in range(n)]
         shown = ", ".join(names) if n <= 12 else f"{names[0]}, ..., {names[-1]}"
         raise ValueError(f"module must name one of the model's {n} modules ({shown}), "
                          f"got {module!r}")
@@ -185,7 +180,7 @@ def direction_from_inputs(model, module64, Z: np.ndarray, k: int, method: str):
     vector, dimension, dim_corr, corr = _latent_direction(mu, eigengene, method)
     center = mu.mean(axis=0)
     scale = float(np.std((mu - center) @ vector))
-    return LatentDirection(module=module_name(k), method=method, vector=vector,
+    return LatentDirection(module=module_label(k), method=method, vector=vector,
                            dimension=dimension, dimension_correlation=dim_corr,
                            correlation=corr, scale=scale, center=center)
 

@@ -47,11 +47,6 @@ class NoModulesWarning(EmptyResultWarning):
     """
 
 
-def module_name(k: int) -> str:
-    """Column name of module ``k``'s eigengene (:func:`isograph.network.module_label`)."""
-    return module_label(k)
-
-
 def gene_index(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Genes in first-appearance order and the gene index of every feature."""
     genes, node_of = np.unique(features["gene_id"].to_numpy(dtype=str), return_inverse=True)
@@ -276,7 +271,7 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         ndarray of str
         """
         check_is_fitted(self, "loadings_")
-        return np.asarray([module_name(k) for k in range(self.n_modules_)], dtype=object)
+        return np.asarray([module_label(k) for k in range(self.n_modules_)], dtype=object)
 
     def eigengenes(self, X) -> pd.DataFrame:
         """Labelled eigengenes: samples x modules DataFrame (index from ``X`` if any)."""

@@ -10,9 +10,9 @@ import pandas as pd
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from ..network import feature_table, standardize
+from ..network import feature_table, module_label, standardize
 from ..network._gene_modules import gene_modules_from_features
-from ._base import MIN_SAMPLES, BaseNetworkModel, gene_index, module_name
+from ._base import MIN_SAMPLES, BaseNetworkModel, gene_index
 from ._wgcna_r import WgcnaRun, find_rscript, run_wgcna_script
 
 NETWORK_TYPES = ("signed", "unsigned", "signed hybrid")
@@ -277,7 +277,7 @@ class WgcnaNetworkModel(BaseNetworkModel):
         eig = np.zeros((X.shape[0], int(old_to_new.max(initial=-1)) + 1))
         eig[:, old_to_new[kept]] = me[:, kept]
         self.wgcna_eigengenes_ = pd.DataFrame(
-            eig, index=index, columns=[module_name(k) for k in range(eig.shape[1])]
+            eig, index=index, columns=[module_label(k) for k in range(eig.shape[1])]
         )
         moved = (dense >= 0) & (feature_labels < 0) & (gene_labels[node_of] >= 0)
         self.calibration_ = self._calibration(run, params, int(moved.sum()))

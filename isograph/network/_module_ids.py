@@ -10,6 +10,7 @@ below are the only conversion between them.
 
 from __future__ import annotations
 
+import numbers
 import re
 
 _LABEL = re.compile(r"^[Mm](\d+)$")
@@ -47,7 +48,7 @@ def module_id_of(label) -> int:
     ValueError
         ``label`` is none of these forms.
     """
-    if isinstance(label, (int,)) and not isinstance(label, bool):
+    if isinstance(label, numbers.Integral) and not isinstance(label, bool):
         return int(label)
     text = str(label).strip()
     match = _LABEL.match(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..network import ROLES
+from ..network import ROLES, module_label
 from ._common import CHANNEL_COLORS, get_ax, natural_key
 
 _CHANNELS = ("switch", "abundance", "both")
@@ -15,10 +15,6 @@ _SCORE_LABELS = {
     "mean_abs_attribution": "mean |Integrated Gradients attribution|",
     "correlation": "correlation with the latent score",
 }
-
-
-def _module_label(module_id) -> str:
-    return f"M{int(module_id)}"
 
 
 def module_size_table(modules: pd.DataFrame, roles: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -52,7 +48,7 @@ def module_size_table(modules: pd.DataFrame, roles: pd.DataFrame | None = None) 
         source, column, order = assigned, "channel", list(_CHANNELS)
     else:
         source, column, order = assigned.assign(kind="genes"), "kind", ["genes"]
-    counts = pd.crosstab(source["module_id"].map(_module_label), source[column].astype(str))
+    counts = pd.crosstab(source["module_id"].map(module_label), source[column].astype(str))
     present = [c for c in order if c in counts.columns]
     others = sorted(c for c in counts.columns if c not in order)
     counts = counts.reindex(columns=present + others, fill_value=0)
