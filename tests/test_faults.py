@@ -323,7 +323,8 @@ def test_hydra_list_without_brackets_is_one_column(tmp_path, capsys, empty_cwd, 
     monkeypatch.setattr(isograph._workflow, "fit_dataset", fit_dataset)
     monkeypatch.setattr(_commands, "_read_dataset", lambda path: None)
     code, _, err = _cli(capsys, "fit", "--dataset-path", tmp_path, "--output-dir",
-                        tmp_path / "out", "--", "covariates=batch", "traits=age")
+                        tmp_path / "out", "--backend", "latent", "--", "covariates=batch",
+                        "traits=age")
     assert code == 1 and "stop here" in err
     assert seen["covariates"] == ["batch"] and seen["traits"] == ["age"]
     code, _, err = _cli(capsys, "fit", "--dataset-path", tmp_path, "--output-dir",

@@ -103,6 +103,18 @@ def _read_dataset(path):
 
 
 # ------------------------------------------------------------------------- fit
+def _backend_params(cfg: dict, *, quiet: bool) -> tuple[str, dict]:
+    """The backend named in ``cfg`` and its parameters (seed drawn and recorded), checked."""
+    backend = cfg["backend"]
+    params = backend_params(cfg, backend)
+    _seed(cfg, backend, params)
+    if params.get("verbose") == 0 and not quiet and sys.stderr.isatty():
+        # long VAE training shows its progress bar on a terminal; --quiet silences it
+        params["verbose"] = cfg[backend]["verbose"] = 1
+    check_backend(backend, params)
+    return backend, params
+
+
 def run_fit(args, overrides) -> int:
     """``isograph fit``: one backend on one dataset folder; writes the artifacts."""
     from .._workflow import fit_dataset
@@ -113,38 +125,33 @@ def run_fit(args, overrides) -> int:
                                what="an isograph fit output")
     cli_overrides = [f"backend={args.backend}"] if args.backend else []
     cfg = load_config("fit", cli_overrides + list(overrides))
-    data = choice = None
-    if cfg["backend"] == "auto":
-        from .._workflow import choose_backend
-
-        data = _read_dataset(args.dataset_path)
-        cfg["backend"], reason = choose_backend(data.n_samples)
-        choice = {"requested": "auto", "chosen": cfg["backend"], "reason": reason}
-        _emit(f"backend auto: {cfg['backend']} ({reason}; --backend NAME to choose)")
-    backend = cfg["backend"]
     cfg["covariates"] = column_list(cfg["covariates"], "covariates")
     cfg["traits"] = column_list(cfg["traits"], "traits")
-    params = backend_params(cfg, backend)
-    _seed(cfg, backend, params)
-    if params.get("verbose") == 0 and not args.quiet and sys.stderr.isatty():
-        # long VAE training shows its progress bar on a terminal; --quiet silences it
-        params["verbose"] = cfg[backend]["verbose"] = 1
-    check_backend(backend, params)
+    auto = cfg["backend"] == "auto"
+    if not auto:  # a named backend's parameters are checked before the dataset is read
+        backend, params = _backend_params(cfg, quiet=args.quiet)
     # held from here to the end: a second writer of --output-dir fails now, not after the fit
     with folder as tmp:
-        data = _read_dataset(args.dataset_path) if data is None else data
+        data = _read_dataset(args.dataset_path)
+        if auto:
+            from .._workflow import choose_backend
+
+            cfg["backend"], reason = choose_backend(data.n_samples)
+            _emit(f"backend auto: {cfg['backend']} ({reason}; --backend NAME to choose)")
+            backend, params = _backend_params(cfg, quiet=args.quiet)
         result = fit_dataset(data, backend, covariates=cfg["covariates"],
                              channels=cfg["channels"], traits=cfg["traits"],
                              validate=cfg["validate"],
                              expression_filter=cfg.get("expression_filter", True),
                              sample_qc=cfg.get("sample_qc", True), **params)
+        if auto:
+            result.config["backend_choice"] = {"requested": "auto", "chosen": backend,
+                                               "reason": reason}
         from ..models._registry import BACKEND_NAMES
 
         used = {k: v for k, v in cfg.items() if k not in BACKEND_NAMES or k == backend}
         dataset_path = str(Path(args.dataset_path).resolve())
         # IsoGraph aliases (vae.hidden_dim ...) are recorded under our names
-        if choice is not None:
-            result.config["backend_choice"] = choice
         result.config["cli"] = {"command": "fit", "dataset_path": dataset_path,
                                 "overrides": canonical_overrides(overrides, cfg),
                                 "config": used}
