@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from isograph._core import draw_seed, to_jsonable
+from isograph._core import draw_seed, int_seed, to_jsonable
 
 
 def test_to_jsonable_gives_standard_json_from_numpy_pandas_and_paths():
@@ -40,3 +40,9 @@ def test_draw_seed_reads_random_state_as_sklearn_does():
     assert draw_seed(rng) != draw_seed(rng)  # an instance advances
     # None is a fresh seed per call (sklearn's meaning), never a fixed 0
     assert len({draw_seed(None) for _ in range(5)}) > 1
+
+
+def test_int_seed_passes_an_int_through_and_draws_otherwise():
+    assert int_seed(42) == 42 and int_seed(np.int64(7)) == 7
+    assert int_seed(np.random.RandomState(3)) == draw_seed(np.random.RandomState(3))
+    assert len({int_seed(None) for _ in range(5)}) > 1

@@ -11,8 +11,8 @@ name, it loads torch lazily): device, threads, seeding and checkpoint reading.
 from ._file import atomic_file
 from ._json import to_jsonable
 from ._output import OutputFolder, output_folder
-from ._seed import draw_seed
+from ._seed import draw_seed, int_seed
 from ._stale import sweep_stale_folders
 
-__all__ = ["OutputFolder", "atomic_file", "draw_seed", "output_folder", "sweep_stale_folders",
-           "to_jsonable"]
+__all__ = ["OutputFolder", "atomic_file", "draw_seed", "int_seed", "output_folder",
+           "sweep_stale_folders", "to_jsonable"]

@@ -25,3 +25,23 @@ def draw_seed(random_state) -> int:
         In ``[0, MAX_SEED)``.
     """
     return int(check_random_state(random_state).randint(MAX_SEED))
+
+
+def int_seed(random_state) -> int:
+    """An int seed for a library that takes one (leidenalg, R's ``set.seed``).
+
+    An int is used as it is (modulo :data:`MAX_SEED`), so the seed a user
+    passes is the seed the library sees; a ``RandomState`` or ``None`` goes
+    through :func:`draw_seed`.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+
+    Returns
+    -------
+    int
+    """
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state) % MAX_SEED
+    return draw_seed(random_state)

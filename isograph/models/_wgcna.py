@@ -7,9 +7,9 @@ import os
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
+from .._core import int_seed
 from ..network import feature_table, module_label, standardize
 from ..network._gene_modules import gene_modules_from_features
 from ._base import MIN_SAMPLES, BaseNetworkModel, gene_index
@@ -187,10 +187,7 @@ class WgcnaNetworkModel(BaseNetworkModel):
                 raise ValueError(f"{name} must be {expected}, got {getattr(self, name)!r}")
 
     def _r_params(self) -> dict:
-        if _is_int(self.random_state):
-            seed = int(self.random_state) % (2**31 - 1)
-        else:
-            seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        seed = int_seed(self.random_state)
         threads = (os.cpu_count() or 1) if self.n_threads == -1 else self.n_threads
         return {
             "power": None if self.power is None else int(self.power),

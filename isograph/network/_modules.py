@@ -6,7 +6,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from .._core import draw_seed
+from .._core import int_seed
 
 COMMUNITY_METHODS = ("leiden", "components")
 
@@ -95,13 +95,6 @@ def detect_modules(
     return _relabel_by_size(_leiden(adj, resolution, random_state), min_module_size)
 
 
-def _leiden_seed(random_state) -> int:
-    """An int seed for leidenalg from anything sklearn accepts as random_state."""
-    if isinstance(random_state, (int, np.integer)):
-        return int(random_state) % (2**31)
-    return draw_seed(random_state)  # None: a fresh seed, as in sklearn
-
-
 def _leiden(adj: sparse.csr_matrix, resolution: float, random_state) -> np.ndarray:
     """Leiden communities of the whole graph (they are connected, so never span components)."""
     import igraph as ig
@@ -114,7 +107,7 @@ def _leiden(adj: sparse.csr_matrix, resolution: float, random_state) -> np.ndarr
         leidenalg.RBConfigurationVertexPartition,
         weights=sub.data.tolist(),
         resolution_parameter=resolution,
-        seed=_leiden_seed(random_state),
+        seed=int_seed(random_state),
         n_iterations=-1,
     )
     return np.asarray(part.membership, dtype=np.int64)
