@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from scipy import sparse
 
 from ._core import OutputFolder, to_jsonable
@@ -172,17 +173,29 @@ class FitResult:
             raise FileNotFoundError(f"directory {str(folder)!r} lacks {', '.join(missing)}: "
                                     "an incomplete or foreign fit folder; fit again")
 
-        def optional(name, **kwargs):
-            file = folder / name
-            return pd.read_parquet(file, **kwargs) if file.is_file() else None
+        def read(name):
+            table = pd.read_parquet(folder / name)
+            # pandas 3 reads every text column as its str dtype (NaN for missing); the columns
+            # saved as object (channel: None for a plain feature) are object again, so that a
+            # loaded fit equals the fit that was saved under pandas 2 and 3 alike
+            meta = pq.read_schema(folder / name).pandas_metadata or {}
+            saved = {c["name"]: c["numpy_type"] for c in meta.get("columns", [])}
+            for column in table.select_dtypes(include=["string"]).columns:
+                if saved.get(column) == "object":
+                    values = table[column].astype(object)
+                    table[column] = values.where(values.notna(), None)
+            return table
+
+        def optional(name):
+            return read(name) if (folder / name).is_file() else None
 
         return cls(
             model=None, features=None,
-            modules=pd.read_parquet(folder / "modules.parquet"),
-            edges=pd.read_parquet(folder / "edges.parquet"),
-            eigengenes=pd.read_parquet(folder / "eigengenes.parquet"),
-            traits=pd.read_parquet(folder / "traits.parquet"),
-            feature_scores=pd.read_parquet(folder / "feature_scores.parquet"),
+            modules=read("modules.parquet"),
+            edges=read("edges.parquet"),
+            eigengenes=read("eigengenes.parquet"),
+            traits=read("traits.parquet"),
+            feature_scores=read("feature_scores.parquet"),
             module_gene_roles=optional("module_gene_roles.parquet"),
             calibration=json.loads((folder / "calibration.json").read_text()),
             config=json.loads((folder / FIT_MARKER).read_text()),

@@ -25,7 +25,10 @@ def feature_table(feature_names) -> pd.DataFrame:
     channel = np.array([p[1] if len(p) == 2 and p[1] in CHANNEL_CODES else None
                         for p in parts], dtype=object)
     code = np.array([CHANNEL_CODES.get(c, PLAIN) for c in channel], dtype=np.int64)
-    return pd.DataFrame({"feature": names, "gene_id": gene, "channel": channel, "code": code})
+    # an explicit object Series: pandas 3 would otherwise infer its string dtype and turn the
+    # plain features' None into NaN
+    return pd.DataFrame({"feature": names, "gene_id": gene,
+                         "channel": pd.Series(channel, dtype=object), "code": code})
 
 
 def is_multiplex(features: pd.DataFrame) -> bool:

@@ -81,7 +81,7 @@ def test_fit_writes_the_workflow_artifacts(dataset, tmp_path, capsys):
     # the CLI is a thin shell: the same modules as the Python API with the same parameters
     direct = fit_dataset(IsoformData.read(dataset), "baseline", covariates=["batch", "confounder"],
                          **config["cli"]["config"]["baseline"])
-    written = pd.read_parquet(out_dir / "modules.parquet")
+    written = isograph.FitResult.load(out_dir).modules
     pd.testing.assert_frame_equal(written, direct.modules.reset_index(drop=True),
                                   check_dtype=False, check_categorical=False)
     assert (written["module_id"] >= 0).any()
