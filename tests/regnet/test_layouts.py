@@ -28,7 +28,8 @@ def test_beeline_layout_detected_from_dataset_or_run_folder(tmp_path):
         data = load_beeline(folder)
         assert data.tfs == ["A", "B"]
         assert list(map(tuple, data.edges.to_numpy())) == [("A", "B"), ("B", "C"), ("A", "C")]
-        pd.testing.assert_frame_equal(data.expression, expr)
+        # names and values: the loader's index is object, a frame built here has str in pandas 3
+        pd.testing.assert_frame_equal(data.expression, expr, check_index_type=False)
 
 
 def test_beeline_layout_ref_network_in_same_folder(tmp_path):
