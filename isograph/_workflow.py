@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ from ._result import FitResult
 from .data import IsoformData
 from .data._coerce import as_isoform_data
 from .features import CovariateResidualizer, GeneAbundance, MultiplexFeatures, SwitchCoordinates
-from .models._base import MIN_SAMPLES
+from .models._base import MIN_SAMPLES, NoModulesWarning
 from .models._registry import DEFAULT_BACKEND, backend_name, make_backend
 from .network import feature_table, trait_associations
 
@@ -181,7 +182,11 @@ def fit_dataset(
     feature_seconds = time.perf_counter() - started
     model.fit(X)
     fit_seconds = time.perf_counter() - started - feature_seconds
-    eigengenes = model.eigengenes(X)
+    with warnings.catch_warnings():
+        # an empty fit has already said why (EmptyResultWarning); its empty
+        # eigengene table is part of the result, not a Pipeline step to warn about
+        warnings.simplefilter("ignore", NoModulesWarning)
+        eigengenes = model.eigengenes(X)
     trait_table = trait_associations(eigengenes, data.samples,
                                      traits=[t for t in traits if t not in untested])
     calibration = dict(model.calibration_)

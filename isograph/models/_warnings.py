@@ -28,6 +28,10 @@ def explain_no_modules(n_genes: int, n_edges: int, largest: int, min_module_size
     if n_edges == 0:
         return (f"no module: the edge rule kept no edge among {n_genes} genes; loosen "
                 "alpha / fdr, or check that the features carry signal")
+    if largest >= min_module_size:
+        return (f"no module: the {n_edges} edges connect up to {largest} genes, but community "
+                f"detection split them into communities smaller than "
+                f"min_module_size={min_module_size}; lower min_module_size or resolution")
     return (f"no module: the {n_edges} edges link at most {largest} genes together, fewer "
             f"than min_module_size={min_module_size}; lower min_module_size or loosen the "
             "edge rule")

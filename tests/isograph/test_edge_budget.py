@@ -122,3 +122,19 @@ def test_modules_of_one_signal_are_merged_and_others_kept():
     assert n == 0 and np.array_equal(same, labels)
     with pytest.raises(ValueError, match="merge_threshold must be None or a number"):
         LatentNetworkModel(merge_threshold=1.5).fit(X)
+
+
+def test_an_empty_fit_says_why_once():
+    import warnings
+
+    data = make_isoform_dataset("toy", random_state=0).data
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fit_dataset(data, "baseline", shrinkage=0.999, min_module_size=30)
+    assert result.model.n_modules_ == 0 and result.eigengenes.shape[1] == 0
+    empty = [str(w.message) for w in caught if issubclass(w.category, EmptyResultWarning)]
+    assert len(empty) == 1  # the fit's reason, not also the transform's NoModulesWarning
+    # the graph connects more genes than min_module_size: the split is community detection's
+    assert "community detection split them" in empty[0] and "resolution" in empty[0]
+    with pytest.warns(EmptyResultWarning, match="fewer than min_module_size=300"):
+        fit_dataset(data, "baseline", shrinkage=0.999, min_module_size=300)
