@@ -343,7 +343,11 @@ class RegNet(BaseEstimator):
         )
 
     def _tensor(self, array, dtype=torch.long) -> torch.Tensor:
-        return torch.as_tensor(np.asarray(array), dtype=dtype, device=self.device_)
+        array = np.asarray(array)
+        # pandas 3 (copy-on-write) hands out read-only views; a tensor must not share them
+        if not array.flags.writeable:
+            array = array.copy()
+        return torch.as_tensor(array, dtype=dtype, device=self.device_)
 
     def _features(self, X: pd.DataFrame, src=None, dst=None, scale=1.0) -> GraphFeatures:
         """Features of the genes of ``X`` over a graph (default: the training positives)."""
