@@ -236,6 +236,26 @@ def test_no_abundance_abundance_edges_when_forbidden(data):
             & (default_edges["target_channel"] == "abundance")).any()
 
 
+def _channel_edges(edges, source, target):
+    e = edges[(edges["source_channel"] == source) & (edges["target_channel"] == target)]
+    return set(zip(e["source"], e["target"])), e
+
+
+def test_alpha_switch_cuts_only_switch_switch_edges(fitted, data):
+    # The same seed trains the same decoder, so only the switch-switch cut moves:
+    # a stricter alpha_switch keeps a strict subset of those edges, each at or
+    # above the new cut, and leaves every other channel pair as it was.
+    X, _, _ = data
+    strict = VaeNetworkModel(**{**FAST, "alpha_switch": 0.97}).fit(X)
+    assert strict.calibration_["thresholds"]["switch_switch"] == 0.97
+    loose_ss, _ = _channel_edges(fitted.edges_, "switch", "switch")
+    strict_ss, strict_rows = _channel_edges(strict.edges_, "switch", "switch")
+    assert strict_ss and strict_ss < loose_ss
+    assert (strict_rows["weight"].abs() >= 0.97).all()
+    for pair in [("switch", "abundance"), ("abundance", "abundance")]:
+        assert _channel_edges(strict.edges_, *pair)[0] == _channel_edges(fitted.edges_, *pair)[0]
+
+
 def test_abundance_grid_picks_the_smallest_value_that_merges_nothing():
     X, truth, _ = multiplex(seed=3, shared_abundance=2.0)
     grid = (0.3, 0.6, 0.9, 0.99)
@@ -335,11 +355,21 @@ def test_bad_parameters_raise_naming_the_parameter(data, params, match):
         VaeNetworkModel(**{**FAST, **params}).fit(X)
 
 
-def test_n_threads_applies_during_fit_only(data):
+def test_n_threads_applies_during_fit_only(data, monkeypatch):
+    # Record torch's thread count at every forward pass of the training loop.
+    seen = []
+    forward = VaeModule.forward
+
+    def spy(self, *args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(VaeModule, "forward", spy)
     X, _, _ = data
     torch.set_num_threads(2)
     try:
         VaeNetworkModel(**{**FAST, "n_threads": 1, "max_epochs": 6, "signal_fdr": None}).fit(X)
+        assert seen and set(seen) == {1}
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(1)

@@ -44,6 +44,15 @@ def test_multiplex_fit_recovers_planted_modules(sim, result):
     scores = metrics.score_modules(truth, pred)
     assert scores["recovery"] > 0.85 and scores["adjusted_rand"] > 0.8
     assert set(result.modules.columns) >= {"gene_id", "module_id", "channel"}
+    # the channel says through which channel a gene joined: none for unassigned
+    # genes, and the planted role's channel for (nearly) every member
+    mods = result.modules.set_index("gene_id")
+    assigned = mods["module_id"] >= 0
+    assert assigned.any() and mods.loc[~assigned, "channel"].isna().all()
+    expected = sim.genes["role"].map({"abundance_only": "abundance", "switch_only": "switch",
+                                      "coupled": "both", "discordant": "both"})
+    members = mods[assigned]
+    assert (members["channel"] == expected.reindex(members.index)).mean() >= 0.9
     assert result.eigengenes.shape == (sim.data.n_samples, result.model.n_modules_)
     assert list(result.eigengenes.index) == list(sim.data.sample_ids)
 
@@ -159,6 +168,14 @@ def test_failed_save_leaves_nothing(result, tmp_path, monkeypatch):
 def test_single_channel_runs(sim, channels):
     res = fit_dataset(sim.data, CorrelationModel(alpha=0.5), channels=channels)
     assert "channel" not in res.modules.columns
+    # one channel alone still finds the planted modules (each channel carries
+    # part of them), every module at least min_module_size genes
+    assert res.model.n_modules_ > 0
+    sizes = res.modules.loc[res.modules["module_id"] >= 0, "module_id"].value_counts()
+    assert len(sizes) == res.model.n_modules_ and sizes.min() >= 5
+    truth = sim.genes["module_id"]
+    pred = res.modules.set_index("gene_id")["module_id"].reindex(truth.index)
+    assert metrics.score_modules(truth, pred)["recovery"] > 0.5
     assert res.module_gene_roles is None
     assert not any("::" in c for c in res.features.columns)
 
