@@ -14,8 +14,9 @@ from ._result import FitResult
 from .data import IsoformData
 from .data._coerce import as_isoform_data
 from .features import CovariateResidualizer, GeneAbundance, MultiplexFeatures, SwitchCoordinates
-from .models._base import MIN_SAMPLES, NoModulesWarning
+from .models._base import MIN_SAMPLES
 from .models._registry import DEFAULT_BACKEND, backend_name, make_backend
+from .models._warnings import NoModulesWarning
 from .network import feature_table, trait_associations
 
 CHANNELS = ("both", "switch", "abundance")

@@ -7,7 +7,7 @@ from ._registry import BACKEND_NAMES, DEFAULT_BACKEND, get_backend_class, make_b
 # `vae` extra), the others only numpy/scipy/scikit-learn.
 _LAZY = {
     "BaseNetworkModel": ("._base", "BaseNetworkModel"),
-    "NoModulesWarning": ("._base", "NoModulesWarning"),
+    "NoModulesWarning": ("._warnings", "NoModulesWarning"),
     "BaselineNetworkModel": ("._baseline", "BaselineNetworkModel"),
     "GraphNetworkModel": ("._graph", "GraphNetworkModel"),
     "LatentNetworkModel": ("._latent", "LatentNetworkModel"),

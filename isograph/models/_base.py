@@ -8,8 +8,6 @@ from numbers import Real
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -24,36 +22,10 @@ from ..network import (
     standardize,
 )
 from ..network._merge import merge_close_modules
-from ._warnings import EmptyResultWarning, explain_no_modules, warn_empty
+from ..network._tables import edge_table, gene_index, largest_component, module_table
+from ._warnings import NoModulesWarning, explain_no_modules, warn_empty
 
 MIN_SAMPLES = 3
-
-
-def _largest_component(n: int, rows: np.ndarray, cols: np.ndarray) -> int:
-    """Size of the largest connected component of an n-node edge list."""
-    if n == 0:
-        return 0
-    graph = sparse.coo_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    return int(np.bincount(labels).max())
-
-
-class NoModulesWarning(EmptyResultWarning):
-    """``transform`` of a model that found no module returns zero columns.
-
-    A cross-validation fold or a Pipeline step after the backend then gets an
-    empty matrix; the fit's edge rule (``alpha`` / ``fdr``) or
-    ``min_module_size`` is usually too strict for the data.
-    """
-
-
-def gene_index(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Genes in first-appearance order and the gene index of every feature."""
-    genes, node_of = np.unique(features["gene_id"].to_numpy(dtype=str), return_inverse=True)
-    # keep genes in first-appearance order, not sorted order
-    first = pd.unique(features["gene_id"].to_numpy(dtype=str))
-    remap = pd.Series(np.arange(first.size), index=first)
-    return first, remap.loc[genes[node_of]].to_numpy()
 
 
 class BaseNetworkModel(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
@@ -167,7 +139,7 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         self.calibration_["n_merged_modules"] = n_merged
         if gene_labels.size and gene_labels.max() < 0:
             warn_empty(explain_no_modules(genes.size, g_rows.size,
-                                          _largest_component(genes.size, g_rows, g_cols),
+                                          largest_component(genes.size, g_rows, g_cols),
                                           int(self.min_module_size)))
         feature_labels = gene_labels[node_of].copy()
         if multiplex:
@@ -192,25 +164,8 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         self.n_modules_ = int(gene_labels.max()) + 1 if gene_labels.size else 0
         self.loadings_, self.variance_explained_ = fit_eigengene_loadings(Z, feature_labels)
 
-        modules = pd.DataFrame({"gene_id": genes, "module_id": gene_labels})
-        if multiplex:
-            lab = pd.DataFrame({"gene_id": features["gene_id"], "channel": features["channel"],
-                                "member": feature_labels >= 0})
-            chans = lab[lab["member"]].groupby("gene_id")["channel"].agg(
-                lambda c: c.iloc[0] if len(c) == 1 else "both")
-            channel = modules["gene_id"].map(chans).astype(object)
-            modules["channel"] = channel.where(channel.notna(), None)
-        self.modules_ = modules
-
-        names = features["feature"].to_numpy()
-        edges = pd.DataFrame({"source": names[rows], "target": names[cols],
-                              "weight": np.asarray(weights, dtype=np.float64)})
-        if multiplex:
-            edges["source_gene"] = features["gene_id"].to_numpy()[rows]
-            edges["target_gene"] = features["gene_id"].to_numpy()[cols]
-            edges["source_channel"] = features["channel"].to_numpy()[rows]
-            edges["target_channel"] = features["channel"].to_numpy()[cols]
-        self.edges_ = edges
+        self.modules_ = module_table(genes, gene_labels, features, feature_labels, multiplex)
+        self.edges_ = edges = edge_table(features, rows, cols, weights, multiplex)
 
         self.module_gene_roles_ = None
         if multiplex:

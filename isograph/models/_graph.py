@@ -16,7 +16,8 @@ from ..network._gene_graph import (
     smooth_features,
     user_graph,
 )
-from ._latent import LatentNetworkModel, check_latent_params
+from ._latent import LatentNetworkModel
+from ._latent_params import check_latent_params
 
 
 class GraphNetworkModel(LatentNetworkModel):

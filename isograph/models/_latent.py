@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pandas as pd
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core import draw_seed
-from ..network._edge_rules import check_edge_rule, select_edges
-from ..network._factor import (
-    FactorModel,
-    factor_loglikelihood,
-    factor_scores,
-    fit_factor_analysis,
-)
+from ..network._edge_rules import select_edges
+from ..network._factor import FactorModel, factor_loglikelihood
 from ..network._factor_edges import (
-    choose_n_factors,
     factor_correlation_block,
     factor_partial_block,
-    heldout_loglik,
+    fit_latent_factors,
 )
 from ._base import BaseNetworkModel
-from ._warnings import warn_empty
-
-EDGE_WEIGHTS = ("correlation", "partial")
+from ._latent_params import check_latent_params
+from ._warnings import explain_no_factors, warn_empty
 
 
 class LatentNetworkModel(BaseNetworkModel):
@@ -234,41 +225,19 @@ class LatentNetworkModel(BaseNetworkModel):
         Z = np.asarray(Z, dtype=np.float64)
         n, p = Z.shape
         seed = draw_seed(None) if self.random_state is None else self.random_state
-        k, selection, per_channel, cv_scores = choose_n_factors(
+        model, k, diagnostics = fit_latent_factors(
             Z, features["code"].to_numpy(), self.n_components, self.n_components_grid,
             cv=self.cv, tol=self.tol, max_iter=self.max_iter, seed=seed)
-        model = fit_factor_analysis(Z, k, tol=self.tol, max_iter=self.max_iter)
         self.components_ = model.components
         self.noise_variance_ = model.noise_variance
         self.n_components_ = model.n_components
         self.n_iter_ = int(model.n_iter)
-        heldout = cv_scores.get("joint", cv_scores.get("all", {})).get(k)
-        if heldout is None and n >= 2 * self.cv:
-            heldout = heldout_loglik(Z, k, cv=self.cv, tol=self.tol, max_iter=self.max_iter,
-                                     seed=seed)
-        recon = factor_scores(model, Z) @ model.components + model.mean
-        self.calibration_.update(
-            n_components=int(k),
-            n_components_selection=selection,
-            n_components_per_channel=per_channel,
-            cv_loglik={ch: {int(c): float(s) for c, s in sc.items()}
-                       for ch, sc in cv_scores.items()},
-            heldout_loglik=None if heldout is None else float(heldout),
-            reconstruction_rmse=float(np.sqrt(np.mean((Z - recon) ** 2))),
-            mean_noise_variance=float(np.mean(model.noise_variance)),
-            n_iter=int(model.n_iter),
-            converged=bool(model.converged),
-            edge_weight=self.edge_weight,
-        )
+        self.calibration_.update(diagnostics, edge_weight=self.edge_weight)
         empty = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
         if k == 0 or p < 2:
             self.calibration_.update(edge_rule="none: no factors", edge_threshold=None)
             if k == 0 and p >= 2:
-                warn_empty(
-                    f"latent: cross-validation chose 0 factors ({n} samples, {p} features): "
-                    "no factor predicts held-out samples better than independent noise, so "
-                    "there are no edges. With few samples set n_components (e.g. 3), or "
-                    "try the baseline backend")
+                warn_empty(explain_no_factors(n, p))
             return empty
         if self.edge_weight == "correlation":
             block, n_effective = factor_correlation_block(model), float(n)
@@ -279,29 +248,3 @@ class LatentNetworkModel(BaseNetworkModel):
             calibration=self.calibration_, scope=self.fdr_scope,
             max_edges=self.max_edges, max_edges_per_feature=self.max_edges_per_feature,
         )
-
-def check_latent_params(est) -> None:
-    """Validate the parameters shared by the latent and graph backends."""
-    check_edge_rule(est.alpha, est.fdr)
-    k = est.n_components
-    if not (k == "auto" or (isinstance(k, numbers.Integral) and not isinstance(k, bool)
-                            and k >= 0)):
-        raise ValueError(f"n_components must be 'auto' or an integer >= 0, got {k!r}")
-    if est.edge_weight not in EDGE_WEIGHTS:
-        raise ValueError(f"edge_weight must be one of {list(EDGE_WEIGHTS)}, got "
-                         f"{est.edge_weight!r}")
-    if est.fdr_scope not in ("feature", "pairs"):
-        raise ValueError(f"fdr_scope must be 'feature' or 'pairs', got {est.fdr_scope!r}")
-    if est.n_components_grid is not None:
-        grid = np.asarray(est.n_components_grid)
-        if grid.ndim != 1 or grid.size == 0 or not np.issubdtype(grid.dtype, np.integer) \
-                or np.any(grid < 0):
-            raise ValueError("n_components_grid must be a non-empty sequence of integers >= 0, "
-                             f"got {est.n_components_grid!r}")
-    if isinstance(est.cv, bool) or not isinstance(est.cv, numbers.Integral) or est.cv < 2:
-        raise ValueError(f"cv must be an integer >= 2, got {est.cv!r}")
-    if isinstance(est.tol, bool) or not isinstance(est.tol, numbers.Real) or not est.tol > 0:
-        raise ValueError(f"tol must be a positive number, got {est.tol!r}")
-    if isinstance(est.max_iter, bool) or not isinstance(est.max_iter, numbers.Integral) \
-            or est.max_iter < 1:
-        raise ValueError(f"max_iter must be an integer >= 1, got {est.max_iter!r}")

@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-import numbers
-import os
-
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import validate_data
 
-from .._core import int_seed
 from ..network import feature_table, module_label, standardize
 from ..network._gene_modules import gene_modules_from_features
-from ._base import MIN_SAMPLES, BaseNetworkModel, gene_index
+from ..network._tables import gene_index
+from ._base import BaseNetworkModel
+from ._wgcna_params import (
+    WGCNA_MIN_FEATURES,
+    WGCNA_MIN_SAMPLES,
+    check_wgcna_params,
+    r_params,
+    wgcna_calibration,
+)
 from ._wgcna_r import WgcnaRun, find_rscript, run_wgcna_script
-
-NETWORK_TYPES = ("signed", "unsigned", "signed hybrid")
-TOM_TYPES = ("signed", "unsigned", "signed Nowick", "unsigned 2", "signed 2", "signed Nowick 2")
-#: scale-free R^2 a soft-thresholding power must reach (WGCNA's default cut)
-R_SQUARED_CUT = 0.85
-#: power used when no candidate reaches R_SQUARED_CUT (WGCNA FAQ, >= 40 samples)
-FALLBACK_POWER = {"signed": 12, "unsigned": 6, "signed hybrid": 6}
-#: WGCNA's goodSamplesGenes refuses fewer samples or genes than this (its
-#: ..minNSamples / ..minNGenes); checked here so the error is sklearn's, not R's.
-WGCNA_MIN_SAMPLES = max(MIN_SAMPLES, 4)
-WGCNA_MIN_FEATURES = 4
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
 
 
 class WgcnaNetworkModel(BaseNetworkModel):
@@ -157,53 +142,10 @@ class WgcnaNetworkModel(BaseNetworkModel):
 
     # ------------------------------------------------------------ params
     def _validate_params(self) -> None:
-        checks = [
-            ("power", self.power is None or (_is_int(self.power) and self.power >= 1),
-             "None or an integer >= 1"),
-            ("network_type", self.network_type in NETWORK_TYPES, f"one of {NETWORK_TYPES}"),
-            ("tom_type", self.tom_type in TOM_TYPES, f"one of {TOM_TYPES}"),
-            ("min_module_size", _is_int(self.min_module_size) and self.min_module_size >= 2,
-             "an integer >= 2"),
-            ("merge_cut_height",
-             _is_real(self.merge_cut_height) and 0 <= self.merge_cut_height <= 2,
-             "a number in [0, 2]"),
-            ("deep_split", _is_int(self.deep_split) and 0 <= self.deep_split <= 4,
-             "an integer in 0..4"),
-            ("max_block_size", _is_int(self.max_block_size) and self.max_block_size >= 2,
-             "an integer >= 2"),
-            ("edge_threshold", _is_real(self.edge_threshold) and 0 <= self.edge_threshold <= 1,
-             "a number in [0, 1]"),
-            ("max_edges_per_gene",
-             _is_int(self.max_edges_per_gene) and self.max_edges_per_gene >= 0,
-             "an integer >= 0"),
-            ("n_threads", _is_int(self.n_threads) and (self.n_threads >= 1 or self.n_threads == -1),
-             "an integer >= 1 or -1"),
-            ("timeout_seconds", self.timeout_seconds is None
-             or (_is_real(self.timeout_seconds) and self.timeout_seconds > 0),
-             "None or a number > 0"),
-        ]
-        for name, ok, expected in checks:
-            if not ok:
-                raise ValueError(f"{name} must be {expected}, got {getattr(self, name)!r}")
+        check_wgcna_params(self)
 
     def _r_params(self) -> dict:
-        seed = int_seed(self.random_state)
-        threads = (os.cpu_count() or 1) if self.n_threads == -1 else self.n_threads
-        return {
-            "power": None if self.power is None else int(self.power),
-            "network_type": self.network_type,
-            "tom_type": self.tom_type,
-            "min_module_size": int(self.min_module_size),
-            "merge_cut_height": float(self.merge_cut_height),
-            "deep_split": int(self.deep_split),
-            "max_block_size": int(self.max_block_size),
-            "edge_threshold": float(self.edge_threshold),
-            "max_edges_per_gene": int(self.max_edges_per_gene),
-            "n_threads": int(threads),
-            "random_seed": seed,
-            "r_squared_cut": R_SQUARED_CUT,
-            "fallback_power": FALLBACK_POWER[self.network_type],
-        }
+        return r_params(self)
 
     # --------------------------------------------------------------- fit
     def _run(self, X: np.ndarray) -> tuple[WgcnaRun, dict]:
@@ -277,7 +219,7 @@ class WgcnaNetworkModel(BaseNetworkModel):
             eig, index=index, columns=[module_label(k) for k in range(eig.shape[1])]
         )
         moved = (dense >= 0) & (feature_labels < 0) & (gene_labels[node_of] >= 0)
-        self.calibration_ = self._calibration(run, params, int(moved.sum()))
+        self.calibration_ = wgcna_calibration(self, run, params, int(moved.sum()))
         if run.edges is None:
             rows = cols = np.zeros(0, np.int64)
             weights = np.zeros(0, np.float32)
@@ -302,37 +244,3 @@ class WgcnaNetworkModel(BaseNetworkModel):
         self._set_results(Z, features, genes, np.full(genes.size, -1), np.full(X.shape[1], -1),
                           empty, empty, np.zeros(0, np.float32))
         return self
-
-    def _calibration(self, run: WgcnaRun, params: dict, n_moved: int) -> dict:
-        info = run.info
-        calibration = {
-            "power": info["power"],
-            "power_source": info["power_source"],
-            "power_estimate_wgcna": info["power_estimate_wgcna"],
-            "fit_r2": info["fit_r2"],
-            "fit_slope": info["fit_slope"],
-            "mean_connectivity": info["mean_connectivity"],
-            "r_squared_cut": R_SQUARED_CUT,
-            "soft_threshold_table": run.soft_threshold.to_dict(orient="list"),
-            "network_type": self.network_type,
-            "tom_type": self.tom_type,
-            "n_blocks": int(info["n_blocks"]),
-            "block_sizes": [int(b) for b in info["block_sizes"]],
-            "blockwise": int(info["n_blocks"]) > 1,
-            "n_excluded_features": int(info["n_excluded_features"]),
-            "n_channel_conflicts": n_moved,
-            "edge_threshold": float(self.edge_threshold),
-            "max_edges_per_gene": int(self.max_edges_per_gene),
-            "random_seed": params["random_seed"],
-            "r_version": info["r_version"],
-            "wgcna_version": info["wgcna_version"],
-            # R's warnings of a successful run (e.g. a merge step it skipped)
-            "r_messages": run.stderr.strip()[-2000:],
-        }
-        if run.edges is None:
-            calibration["edges_note"] = (
-                f"edges_ is empty: WGCNA ran blockwise ({info['n_blocks']} blocks, "
-                f"max_block_size={self.max_block_size}); the TOM over all features is never "
-                "formed. Raise max_block_size above the number of features to get edges."
-            )
-        return calibration

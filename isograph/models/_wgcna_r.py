@@ -14,16 +14,11 @@ under :func:`tempfile.gettempdir`) is removed by the next run.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -32,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._core._stale import make_owned_dir
+from ._rprocess import cleanup_on_sigterm, death_signal_setter, kill_group
 
 #: Environment variable naming the ``Rscript`` executable (else ``PATH``).
 RSCRIPT_ENV = "ISOGRAPH_RSCRIPT"
@@ -43,7 +39,6 @@ _MISSING_PACKAGE_STATUS = 3
 _STDERR_TAIL = 4000
 #: Temporary folders of R runs: ``<gettempdir()>/isograph-wgcna-<pid>-<hex>``.
 TMP_PREFIX = "isograph-wgcna-"
-_PR_SET_PDEATHSIG = 1
 
 
 class WgcnaUnavailableError(RuntimeError):
@@ -144,71 +139,6 @@ def read_outputs(directory: Path, stderr: str = "") -> WgcnaRun:
     return WgcnaRun(labels, eigengenes, soft, edges, info, stderr)
 
 
-def _kill(proc: subprocess.Popen, *, wait: bool = True) -> None:
-    """Kill R and anything it started (it leads its own process group)."""
-    try:
-        if hasattr(os, "killpg"):
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover - non-POSIX
-            proc.kill()
-    except ProcessLookupError:
-        pass
-    if wait:
-        proc.communicate()
-
-
-def _death_signal_setter():
-    """A ``preexec_fn`` that makes Linux SIGKILL the child when Python dies, or None.
-
-    The death signal survives ``exec`` (Rscript execs R), and unlike a cleanup
-    handler it also fires when Python is SIGKILLed. libc is looked up here, in
-    the parent: the child only makes one system call before ``exec``.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):  # pragma: no cover - unusual libc
-        return None
-    parent = os.getpid()
-
-    def set_death_signal():  # pragma: no cover - runs in the child
-        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-
-    return set_death_signal
-
-
-@contextmanager
-def _cleanup_on_sigterm(work: Path):
-    """While R runs, a SIGTERM to Python first kills R's group and removes ``work``.
-
-    Yields the list to append the child to. Only when Python would die of
-    SIGTERM anyway (default handler, main thread): a handler the program
-    installed itself is left alone, and the program's own cleanup (``except
-    BaseException``) then ends R.
-    """
-    children: list[subprocess.Popen] = []
-    main = threading.current_thread() is threading.main_thread()
-    if not main or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        yield children
-        return
-
-    def on_sigterm(signum, frame):
-        for proc in children:
-            _kill(proc, wait=False)
-        shutil.rmtree(work, ignore_errors=True)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)  # end as SIGTERM would have (status -15)
-
-    signal.signal(signal.SIGTERM, on_sigterm)
-    try:
-        yield children
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def run_wgcna_script(
     X: np.ndarray, params: dict, *, rscript=None, timeout: float | None = None
 ) -> WgcnaRun:
@@ -245,7 +175,7 @@ def run_wgcna_script(
     work = make_owned_dir(tempfile.gettempdir(), TMP_PREFIX)
     try:
         with resources.as_file(resources.files(__package__) / "wgcna.R") as script, \
-                _cleanup_on_sigterm(work) as children:
+                cleanup_on_sigterm(work) as children:
             return _run(executable, script, work, X, params, timeout, children)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -260,13 +190,13 @@ def _run(executable, script, work: Path, X, params, timeout, children: list) -> 
         [executable, str(script), tmp],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp,
         start_new_session=True, text=True, errors="replace",
-        preexec_fn=_death_signal_setter(),
+        preexec_fn=death_signal_setter(),
     )
     children.append(proc)
     try:
         _, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill(proc)
+        kill_group(proc)
         raise WgcnaTimeoutError(
             f"WGCNA did not finish within timeout_seconds={timeout}; the R process "
             f"(pid {proc.pid}) was killed. Raise timeout_seconds, or lower "
@@ -274,7 +204,7 @@ def _run(executable, script, work: Path, X, params, timeout, children: list) -> 
             pid=proc.pid, timeout=timeout, returncode=proc.returncode,
         ) from None
     except BaseException:
-        _kill(proc)
+        kill_group(proc)
         raise
     if proc.returncode == _MISSING_PACKAGE_STATUS:
         raise WgcnaUnavailableError(f"{stderr.strip()} ({executable}): {_INSTALL_HINT}")

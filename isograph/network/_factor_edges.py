@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from ._edges import ABUNDANCE, SWITCH, low_rank_precision_blocks, scaled_gram_block
-from ._factor import FactorModel, candidate_components, cross_validate_components
+from ._factor import (
+    FactorModel,
+    candidate_components,
+    cross_validate_components,
+    factor_scores,
+    fit_factor_analysis,
+)
 
 
 def factor_correlation_block(model: FactorModel):
@@ -91,3 +97,38 @@ def heldout_loglik(Z, k, *, cv, tol, max_iter, seed) -> float | None:
         Z, [k], cv=cv, tol=tol, max_iter=max_iter, random_state=seed
     )
     return sc[k]
+
+
+def factor_diagnostics(model: FactorModel, Z: np.ndarray, k: int, selection, per_channel,
+                       cv_scores, heldout) -> dict:
+    """The latent backend's ``calibration_`` entries for a fitted factor model of ``Z``."""
+    recon = factor_scores(model, Z) @ model.components + model.mean
+    return dict(
+        n_components=int(k),
+        n_components_selection=selection,
+        n_components_per_channel=per_channel,
+        cv_loglik={ch: {int(c): float(s) for c, s in sc.items()}
+                   for ch, sc in cv_scores.items()},
+        heldout_loglik=None if heldout is None else float(heldout),
+        reconstruction_rmse=float(np.sqrt(np.mean((Z - recon) ** 2))),
+        mean_noise_variance=float(np.mean(model.noise_variance)),
+        n_iter=int(model.n_iter),
+        converged=bool(model.converged),
+    )
+
+
+def fit_latent_factors(Z: np.ndarray, codes: np.ndarray, n_components, grid, *, cv: int,
+                       tol: float, max_iter: int, seed) -> tuple[FactorModel, int, dict]:
+    """Choose the number of factors, fit the factor model of ``Z``, and describe it.
+
+    Returns the model, the chosen number of factors and the diagnostics of
+    :func:`factor_diagnostics` (with the held-out log-likelihood of a
+    cross-validation when the choice did not already measure it).
+    """
+    k, selection, per_channel, cv_scores = choose_n_factors(
+        Z, codes, n_components, grid, cv=cv, tol=tol, max_iter=max_iter, seed=seed)
+    model = fit_factor_analysis(Z, k, tol=tol, max_iter=max_iter)
+    heldout = cv_scores.get("joint", cv_scores.get("all", {})).get(k)
+    if heldout is None and Z.shape[0] >= 2 * cv:
+        heldout = heldout_loglik(Z, k, cv=cv, tol=tol, max_iter=max_iter, seed=seed)
+    return model, k, factor_diagnostics(model, Z, k, selection, per_channel, cv_scores, heldout)

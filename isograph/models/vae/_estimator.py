@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
 import torch
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..._core._torch import torch_threads
 from .._base import BaseNetworkModel
-from ._fit import fit_vae_network
-from ._training import (
-    TrainingConfig,
-    decoded_signal,
-    evaluate,
-    latent_mean,
-)
-from ._validation import (
-    validate_vae_params,
-)
+from ._fit import fit_vae_network, standardized_input
+from ._training import decoded_signal, evaluate, latent_mean
+from ._validation import validate_vae_params
 
 
 class VaeNetworkModel(BaseNetworkModel):
@@ -244,29 +235,10 @@ class VaeNetworkModel(BaseNetworkModel):
         return {"activity_threshold": float(self.activity_threshold),
                 "discordance_threshold": float(self.discordance_threshold)}
 
-    def _latent_grid(self) -> list[int]:
-        if isinstance(self.latent_dim, numbers.Integral):
-            return [int(self.latent_dim)]
-        return sorted({int(d) for d in self.latent_dim})
-
-    def _config(self) -> TrainingConfig:
-        return TrainingConfig(
-            max_epochs=int(self.max_epochs), batch_size=int(self.batch_size),
-            learning_rate=float(self.learning_rate), weight_decay=float(self.weight_decay),
-            beta=float(self.beta), kl_warmup=int(self.kl_warmup),
-            early_stopping=bool(self.early_stopping),
-            n_iter_no_change=int(self.n_iter_no_change), tol=float(self.tol))
-
     # --------------------------------------------------------- training
     def _fit_network(self, Z, features):
         with torch_threads(self.n_threads):
             return fit_vae_network(self, Z, features)
-
-    # ---------------------------------------------------------- helpers
-    def _standardized(self, X) -> torch.Tensor:
-        check_is_fitted(self, "module_")
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        return torch.from_numpy(((X - self.mean_) / self.scale_).astype(np.float32))
 
     def encode(self, X) -> np.ndarray:
         """Posterior mean of the latent code, shape ``(n_samples, latent_dim_)``.
@@ -279,7 +251,7 @@ class VaeNetworkModel(BaseNetworkModel):
         -------
         ndarray
         """
-        return latent_mean(self.module_, self._standardized(X))
+        return latent_mean(self.module_, standardized_input(self, X))
 
     def reconstruct(self, X) -> np.ndarray:
         """The decoded signal of ``X`` in the units of ``X``.
@@ -292,7 +264,7 @@ class VaeNetworkModel(BaseNetworkModel):
         -------
         ndarray of shape (n_samples, n_features)
         """
-        D = decoded_signal(self.module_, self._standardized(X)).astype(np.float64)
+        D = decoded_signal(self.module_, standardized_input(self, X)).astype(np.float64)
         return D * self.scale_ + self.mean_
 
     def score(self, X, y=None) -> float:
@@ -315,7 +287,7 @@ class VaeNetworkModel(BaseNetworkModel):
         float
         """
         with torch.no_grad():
-            terms = evaluate(self.module_, self._standardized(X))
+            terms = evaluate(self.module_, standardized_input(self, X))
         return float(terms.elbo) - float(np.sum(np.log(self.scale_)))
 
     def save_checkpoint(self, path):

@@ -11,6 +11,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..._core import draw_seed
 from ..._core._torch import resolve_device, torch_seeded
@@ -23,17 +24,24 @@ from ...network._decoded import (
     reconstruction_correlation,
     signal_test,
 )
-from .._base import gene_index
+from ...network._tables import gene_index
 from .._warnings import warn_empty
 from ._module import VaeModule
 from ._training import decoded_signal, evaluate, fit_loop, warn_if_collapsed
-from ._validation import capped_latent_grid, validation_size
+from ._validation import capped_latent_grid, latent_grid, training_config, validation_size
+
+
+def standardized_input(est, X) -> torch.Tensor:
+    """``X`` checked against the fitted ``est`` and scaled with its training mean and scale."""
+    check_is_fitted(est, "module_")
+    X = validate_data(est, X, dtype=np.float64, reset=False)
+    return torch.from_numpy(((X - est.mean_) / est.scale_).astype(np.float32))
 
 
 def train_module(est, X_train, X_val, n_latent, seed, device, *, max_epochs=None,
                  config=None, label="VAE"):
     """Build ``est``'s module under ``seed`` and train it; returns ``(module, result)``."""
-    config = config or est._config()
+    config = config or training_config(est)
     with torch_seeded(seed, device):
         module = VaeModule(X_train.shape[1], n_latent, tuple(est.hidden_layer_sizes),
                            float(est.dropout)).to(device)
@@ -64,7 +72,7 @@ def fit_vae_network(est, Z, features):
 
     # 1. one VAE per latent dimension; the best validation ELBO wins
     grid_scores, best = [], None
-    for d in capped_latent_grid(est._latent_grid(), int(train_idx.size)):
+    for d in capped_latent_grid(latent_grid(est), int(train_idx.size)):
         module, result = train_module(est, X_train, X_val, d, seed, device)
         held = evaluate(module, X_val if X_val is not None else X_train)
         score = -float(held.elbo)
@@ -86,7 +94,7 @@ def fit_vae_network(est, Z, features):
     else:
         Zp = permute_columns(np.asarray(Z, dtype=np.float32), rng)
         Zp_t = torch.from_numpy(Zp).to(device)
-        null_config = dataclasses.replace(est._config(), early_stopping=False)
+        null_config = dataclasses.replace(training_config(est), early_stopping=False)
         null_module, _ = train_module(
             est, Zp_t[torch.from_numpy(train_idx).to(device)], None, d, seed + 1, device,
             max_epochs=max(result.best_epoch, 1), config=null_config, label="null")

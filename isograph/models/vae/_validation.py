@@ -8,6 +8,7 @@ import numpy as np
 
 from ..._core._torch import resolve_device
 from .._warnings import warn_small
+from ._training import TrainingConfig
 
 #: Latent sizes above this share of the training samples let the decoder memorize them.
 MAX_LATENT_SHARE = 0.25
@@ -133,3 +134,20 @@ def capped_latent_grid(grid: list[int], n_train: int) -> list[int]:
             f"the {n_train} training samples ({cap}); a decoder that large reproduces "
             f"shuffled data too and the signal test loses its power, so the grid is {kept}")
     return kept
+
+
+def latent_grid(est) -> list[int]:
+    """``est.latent_dim`` as a sorted list of distinct sizes (one size: a list of one)."""
+    if isinstance(est.latent_dim, numbers.Integral):
+        return [int(est.latent_dim)]
+    return sorted({int(d) for d in est.latent_dim})
+
+
+def training_config(est) -> TrainingConfig:
+    """The optimisation settings of ``est`` as a :class:`TrainingConfig`."""
+    return TrainingConfig(
+        max_epochs=int(est.max_epochs), batch_size=int(est.batch_size),
+        learning_rate=float(est.learning_rate), weight_decay=float(est.weight_decay),
+        beta=float(est.beta), kl_warmup=int(est.kl_warmup),
+        early_stopping=bool(est.early_stopping),
+        n_iter_no_change=int(est.n_iter_no_change), tol=float(est.tol))
