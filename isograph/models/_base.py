@@ -108,24 +108,32 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         """
         self._validate_params_common()
         self._validate_params()
-        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=MIN_SAMPLES)
-        names = self._input_names(X.shape[1])
-        features = feature_table(names)
-        Z, self.mean_, self.scale_ = standardize(X)
+        X = self._validate_input(X)
+        features = feature_table(self._input_names(X.shape[1]))
+        Z, self.mean_, self.scale_ = self._standardize(X)
         self.calibration_ = {}
         rows, cols, weights = self._fit_network(Z, features)
-        self._assemble(Z, features, rows, cols, weights)
+        self._fit_modules(Z, features, rows, cols, weights)
         return self
 
     def _validate_params(self) -> None:
         """Backend-specific parameter checks (override)."""
+
+    def _validate_input(self, X) -> np.ndarray:
+        """``X`` as float64 with at least ``MIN_SAMPLES`` samples (override to ask more)."""
+        return validate_data(self, X, dtype=np.float64, ensure_min_samples=MIN_SAMPLES)
+
+    def _standardize(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``Z, mean, scale`` the hooks work on (float32 ``Z``; override for float64)."""
+        return standardize(X)
 
     def _input_names(self, n_features: int) -> np.ndarray:
         if hasattr(self, "feature_names_in_"):
             return np.asarray(self.feature_names_in_, dtype=object)
         return np.asarray([f"x{i}" for i in range(n_features)], dtype=object)
 
-    def _assemble(self, Z, features, rows, cols, weights) -> None:
+    def _fit_modules(self, Z, features, rows, cols, weights) -> None:
+        """Modules hook: communities of the gene graph of the edges (override)."""
         multiplex = is_multiplex(features)
         genes, node_of = gene_index(features)
         g_rows, g_cols, g_w = collapse_edges(rows, cols, weights, node_of, genes.size)

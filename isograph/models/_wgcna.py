@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import validate_data
 
-from ..network import feature_table, module_label, standardize
+from ..network import module_label, standardize
 from ..network._gene_modules import gene_modules_from_features
 from ..network._tables import gene_index
 from ._base import BaseNetworkModel
@@ -17,7 +17,7 @@ from ._wgcna_params import (
     r_params,
     wgcna_calibration,
 )
-from ._wgcna_r import WgcnaRun, find_rscript, run_wgcna_script
+from ._wgcna_r import find_rscript, run_wgcna_script
 
 
 class WgcnaNetworkModel(BaseNetworkModel):
@@ -144,28 +144,7 @@ class WgcnaNetworkModel(BaseNetworkModel):
     def _validate_params(self) -> None:
         check_wgcna_params(self)
 
-    def _r_params(self) -> dict:
-        return r_params(self)
-
     # --------------------------------------------------------------- fit
-    def _run(self, X: np.ndarray) -> tuple[WgcnaRun, dict]:
-        params = self._r_params()
-        run = run_wgcna_script(X, params, rscript=self.rscript, timeout=self.timeout_seconds)
-        return run, params
-
-    def _fit_network(self, Z: np.ndarray, features: pd.DataFrame):
-        """WGCNA's thresholded TOM edges over the columns of ``Z``.
-
-        :meth:`fit` keeps the whole run (modules and eigengenes come from
-        WGCNA); this hook serves callers that want the edges only. Blockwise
-        runs return no edges.
-        """
-        run, _ = self._run(np.asarray(Z, dtype=np.float64))
-        if run.edges is None:
-            empty = np.zeros(0, np.int64)
-            return empty, empty, np.zeros(0, np.float32)
-        return run.edges
-
     def fit(self, X, y=None):
         """Run WGCNA on ``X`` (samples x features) and store its modules.
 
@@ -186,50 +165,77 @@ class WgcnaNetworkModel(BaseNetworkModel):
         WgcnaUnavailableError, WgcnaError, WgcnaTimeoutError
             No R / WGCNA; R stopped with an error; R ran past ``timeout_seconds``.
         """
-        self._validate_params()
-        index = X.index if isinstance(X, pd.DataFrame) else None
+        # one run serves both hooks: edges from its TOM, then its labels and eigengenes
+        self._run_state = {"index": X.index if isinstance(X, pd.DataFrame) else None}
+        try:
+            return super().fit(X, y)
+        finally:
+            del self._run_state
+
+    def _validate_params_common(self) -> None:
+        """WGCNA's own checks (:meth:`_validate_params`) cover its parameters."""
+
+    def _validate_input(self, X) -> np.ndarray:
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=WGCNA_MIN_SAMPLES)
-        features = feature_table(self._input_names(X.shape[1]))
         if self.min_module_size <= X.shape[1] < WGCNA_MIN_FEATURES:
             raise ValueError(
                 f"Found array with {X.shape[1]} feature(s) (shape={X.shape}) while a minimum "
                 f"of {WGCNA_MIN_FEATURES} is required by WGCNA (goodSamplesGenes); pass more "
                 "features")
         find_rscript(self.rscript)  # a missing R is an error whatever the data
-        if X.shape[1] < self.min_module_size:
-            # No module can reach min_module_size features, so WGCNA could only
-            # answer "all grey": answer it here, without running R.
-            return self._fit_without_modules(X, features, index)
-        run, params = self._run(X)
-        if run.labels.shape != (X.shape[1],):
-            raise RuntimeError(f"WGCNA returned {run.labels.size} labels for {X.shape[1]} features")
+        return X
+
+    def _standardize(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # R gets float64 (WGCNA's correlations are scale-free, not rounding-free)
+        _, mean, scale = standardize(X)
+        return (X - mean) / scale, mean, scale
+
+    def _fit_network(self, Z: np.ndarray, features: pd.DataFrame):
+        """Edges hook: run WGCNA on the columns of ``Z``; its thresholded TOM edges.
+
+        The run waits for :meth:`_fit_modules` (labels and eigengenes are
+        WGCNA's). Blockwise runs return no edges; with fewer features than
+        ``min_module_size`` WGCNA could only answer "all grey", so R is not run.
+        """
+        run = params = None
+        if Z.shape[1] >= self.min_module_size:
+            params = r_params(self)
+            run = run_wgcna_script(np.asarray(Z, dtype=np.float64), params, rscript=self.rscript,
+                                   timeout=self.timeout_seconds)
+        getattr(self, "_run_state", {}).update(run=run, params=params)
+        if run is None or run.edges is None:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, np.zeros(0, np.float32)
+        return run.edges
+
+    def _fit_modules(self, Z, features, rows, cols, weights) -> None:
+        """Modules hook: WGCNA's labels, one module per gene, and its eigengenes."""
+        state = self._run_state
+        run, params = state["run"], state["params"]
+        if run is None:
+            return self._fit_without_modules(Z, features, state["index"])
+        if run.labels.shape != (Z.shape[1],):
+            raise RuntimeError(f"WGCNA returned {run.labels.size} labels for {Z.shape[1]} features")
         # WGCNA labels 1..K (0 = grey) -> 0..K-1, with eigengene column k for label k
         ids = np.unique(run.labels[run.labels > 0])
         me = np.column_stack([run.eigengenes[f"ME{i}"].to_numpy(np.float64) for i in ids]) \
-            if ids.size else np.zeros((X.shape[0], 0))
+            if ids.size else np.zeros((Z.shape[0], 0))
         dense = np.where(run.labels > 0, np.searchsorted(ids, run.labels), -1)
         genes, node_of = gene_index(features)
         gene_labels, feature_labels, old_to_new = gene_modules_from_features(
-            X, me, dense, node_of, genes.size
+            Z, me, dense, node_of, genes.size
         )
         kept = np.flatnonzero(old_to_new >= 0)
-        eig = np.zeros((X.shape[0], int(old_to_new.max(initial=-1)) + 1))
+        eig = np.zeros((Z.shape[0], int(old_to_new.max(initial=-1)) + 1))
         eig[:, old_to_new[kept]] = me[:, kept]
         self.wgcna_eigengenes_ = pd.DataFrame(
-            eig, index=index, columns=[module_label(k) for k in range(eig.shape[1])]
+            eig, index=state["index"], columns=[module_label(k) for k in range(eig.shape[1])]
         )
         moved = (dense >= 0) & (feature_labels < 0) & (gene_labels[node_of] >= 0)
         self.calibration_ = wgcna_calibration(self, run, params, int(moved.sum()))
-        if run.edges is None:
-            rows = cols = np.zeros(0, np.int64)
-            weights = np.zeros(0, np.float32)
-        else:
-            rows, cols, weights = run.edges
-        Z, self.mean_, self.scale_ = standardize(X)
         self._set_results(Z, features, genes, gene_labels, feature_labels, rows, cols, weights)
-        return self
 
-    def _fit_without_modules(self, X, features, index):
+    def _fit_without_modules(self, Z, features, index):
         """The fitted state of a run that cannot find a module (R is not called)."""
         genes, _ = gene_index(features)
         self.wgcna_eigengenes_ = pd.DataFrame(index=index, columns=[], dtype=np.float64)
@@ -237,10 +243,8 @@ class WgcnaNetworkModel(BaseNetworkModel):
             "power": None, "power_source": "not run: fewer features than min_module_size",
             "network_type": self.network_type, "tom_type": self.tom_type,
             "min_module_size": int(self.min_module_size), "n_blocks": 0,
-            "random_seed": self._r_params()["random_seed"],
+            "random_seed": r_params(self)["random_seed"],
         }
-        Z, self.mean_, self.scale_ = standardize(X)
         empty = np.zeros(0, np.int64)
-        self._set_results(Z, features, genes, np.full(genes.size, -1), np.full(X.shape[1], -1),
+        self._set_results(Z, features, genes, np.full(genes.size, -1), np.full(Z.shape[1], -1),
                           empty, empty, np.zeros(0, np.float32))
-        return self
