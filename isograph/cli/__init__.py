@@ -1,4 +1,4 @@
-"""The ``isograph`` command line: fit, simulate, compare, benchmark, explain-module, report.
+"""The ``isograph`` command line: import, fit, simulate, compare, benchmark, explain-module, report.
 
 Every subcommand composes a packaged Hydra config (``isograph/cli/conf``);
 everything after ``--`` on the command line is a Hydra override, e.g.::
@@ -41,7 +41,8 @@ _OVERRIDES = ("Hydra overrides go after '--', e.g. `-- vae.max_epochs=100 latent
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``isograph`` (overrides after ``--`` are split off first)."""
     parser = _Parser(prog="isograph", description="Gene modules from isoform-resolved bulk "
-                     "RNA-seq: fit, simulate, compare, benchmark, explain and report.",
+                     "RNA-seq: import quantifier outputs, fit, simulate, compare, benchmark, "
+                     "explain and report.",
                      epilog=_OVERRIDES)
     parser.add_argument("--traceback", action="store_true",
                         help="show the full traceback of an error instead of one line")
