@@ -1,7 +1,9 @@
-"""The shared training loop (early stopping, best-state restore) and RegNet's epochs.
+"""RegNet's epochs over the shared early-stopping loop.
 
-``fit_loop`` is generic; ``train_regnet`` builds RegNet's full-batch epochs
-(edge masking, negative sampling) and hands them to it.
+``fit_loop`` adapts one full-batch optimiser step per epoch to
+:func:`isograph._core._training.fit_loop` (early stopping, best-state
+restore); ``train_regnet`` builds RegNet's batches (edge masking, negative
+sampling) and hands them to it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from sklearn.metrics import average_precision_score
-from tqdm.auto import tqdm
+
+from isograph._core._training import fit_loop as shared_fit_loop
 
 from ._inputs import sample_negatives
 
@@ -63,10 +66,12 @@ def fit_loop(
 ) -> FitResult:
     """Full-batch training with early stopping on a validation score.
 
-    Each epoch: ``module.train()``, ``loss, record = step(epoch)``, backward,
-    optional gradient clipping, optimiser step; then ``module.eval()`` and
-    ``score = validate()`` under ``torch.no_grad()``. The parameters of the
-    epoch with the highest score are copied and restored at the end.
+    RegNet's epochs over the shared :func:`isograph._core._training.fit_loop`:
+    each epoch is one optimiser step, ``loss, record = step(epoch)``,
+    backward, optional gradient clipping; then ``score = validate()``. The
+    parameters of the epoch with the strictly highest score (no
+    ``min_delta``, epochs from 0) are restored at the end; when no epoch
+    scored (NaN throughout), the initial parameters are.
 
     Parameters
     ----------
@@ -94,13 +99,11 @@ def fit_loop(
     -------
     FitResult
     """
-    result = FitResult()
-    best_state = copy.deepcopy(module.state_dict())
-    waited = 0
+    initial = copy.deepcopy(module.state_dict())
     start = time.perf_counter()
-    bar = tqdm(range(max_epochs), desc=desc, disable=not verbose, leave=False)
-    for epoch in bar:
-        module.train()
+    last_loss = [math.nan]
+
+    def train_epoch(epoch):
         optimizer.zero_grad(set_to_none=True)
         loss, record = step(epoch)
         if not torch.isfinite(loss):
@@ -112,27 +115,25 @@ def fit_loop(
         if grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(module.parameters(), grad_clip)
         optimizer.step()
-        module.eval()
-        with torch.no_grad():
-            score = float(validate())
-        result.history.append({
-            "epoch": epoch, **record, "validation_score": score,
-            "seconds": time.perf_counter() - start,
-        })
-        if score > result.best_score:
-            result.best_score, result.best_epoch, waited = score, epoch, 0
-            best_state = copy.deepcopy(module.state_dict())
-        else:
-            waited += 1
-        bar.set_postfix(loss=f"{float(loss.detach()):.4f}", val=f"{score:.4f}",
-                        best=f"{result.best_score:.4f}")
-        if waited >= patience:
-            result.stopped_early = True
-            break
-    bar.close()
-    module.load_state_dict(best_state)
-    module.eval()
-    return result
+        last_loss[0] = float(loss.detach())
+        return record
+
+    def score(epoch, record):
+        return {"validation_score": float(validate()), "seconds": time.perf_counter() - start}
+
+    def postfix(record, best):
+        return {"loss": f"{last_loss[0]:.4f}", "val": f"{record['validation_score']:.4f}",
+                "best": f"{-math.inf if best is None else best:.4f}"}
+
+    loop = shared_fit_loop(
+        module, train_epoch, score, monitor="validation_score", max_epochs=max_epochs,
+        patience=patience, higher_is_better=True, postfix=postfix, verbose=verbose, desc=desc,
+    )
+    if loop.best_epoch is None:
+        module.load_state_dict(initial)
+        return FitResult(history=loop.history, stopped_early=loop.stopped_early)
+    return FitResult(history=loop.history, best_epoch=loop.best_epoch,
+                     best_score=loop.best_score, stopped_early=loop.stopped_early)
 
 
 def train_regnet(model, X, positives, negatives, tf_idx, validation, rng) -> FitResult:

@@ -53,3 +53,59 @@ def test_torch_seeded_repeats_draws_and_leaves_the_global_stream_alone():
         again = torch.rand(3)
     assert torch.equal(first, again)
     assert torch.equal(after, expected_next)  # the caller's stream did not move
+
+
+def _scripted_loop(scores, **kwargs):
+    """The shared loop on a one-weight module whose weight is set to the epoch number."""
+    from isograph._core._training import fit_loop
+
+    module = torch.nn.Linear(1, 1, bias=False)
+
+    def train_epoch(epoch):
+        with torch.no_grad():
+            module.weight.fill_(float(epoch))
+        return {"trained": float(epoch)}
+
+    result = fit_loop(module, train_epoch, lambda epoch, row: {"score": scores[epoch]},
+                      monitor="score", max_epochs=len(scores), **kwargs)
+    return result, module.weight.item()
+
+
+def test_shared_loop_stops_on_patience_and_restores_the_best_state():
+    result, weight = _scripted_loop([0.1, 0.5, 0.4, 0.3, 0.2, 1.0], patience=3,
+                                    higher_is_better=True)
+    assert result.stopped_early and result.epochs_trained == 4
+    assert result.best_epoch == 1 and result.best_score == 0.5 and weight == 1.0
+    assert [row["epoch"] for row in result.history] == [0, 1, 2, 3, 4]
+    assert list(result.history[0]) == ["epoch", "trained", "score"]
+
+
+def test_shared_loop_follows_the_direction_and_min_delta():
+    losses = [3.0, 2.0, 1.99, 1.0, 5.0]
+    result, weight = _scripted_loop(losses, patience=None, higher_is_better=False)
+    assert (result.best_epoch, weight, result.stopped_early) == (3, 3.0, False)
+    # 1.99 is not 0.1 below 2.0, so it does not improve; 1.0 does
+    result, _ = _scripted_loop(losses, patience=1, higher_is_better=False, min_delta=0.1)
+    assert result.stopped_early and result.best_epoch == 1 and len(result.history) == 3
+    # relative: the margin is 0.1 * |best|, so 2.0 (3.0 - 1.0) improves on 3.0 but 1.99 does not
+    result, _ = _scripted_loop(losses, patience=None, higher_is_better=False, min_delta=0.1,
+                               relative_delta=True)
+    assert result.best_epoch == 3
+
+
+def test_shared_loop_ignores_warm_up_epochs_and_keeps_the_last_state_without_a_best():
+    result, weight = _scripted_loop([0.0, 9.0, 1.0, 2.0], patience=None, higher_is_better=False,
+                                    first_epoch=0, monitor_from=2)
+    assert result.best_epoch == 2 and weight == 2.0  # epoch 0's lower loss did not count
+    result, weight = _scripted_loop([1.0, 2.0], patience=None, higher_is_better=True,
+                                    monitor_from=5)
+    assert result.best_epoch is None and weight == 1.0 and not result.stopped_early
+
+
+def test_shared_loop_does_not_load_torch_at_import():
+    import subprocess
+    import sys
+
+    code = "import sys, isograph._core._training; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -5,7 +5,8 @@ swapped in whole; ``_file``: single files written under a temporary name and
 renamed; ``_lock``: one writer per target; ``_stale``: temporary folders named
 after their owner's pid, removed once it is gone; ``_json``: the one JSON
 sanitizer; ``_seed``: seeds from ``random_state``; ``_torch`` (import it by
-name, it loads torch lazily): device, threads, seeding and checkpoint reading.
+name, it loads torch lazily): device, threads, seeding and checkpoint reading;
+``_training`` (by name too): the early-stopping loop of the VAE and RegNet.
 """
 
 from ._file import atomic_file

@@ -1,19 +1,19 @@
 """The VAE training loop: fit -> fit_loop -> run_epoch -> train_step.
 
 Adam on mini-batches of samples, a linear KL warm-up, early stopping on a
-validation split with the best weights restored, and a per-epoch progress bar.
+validation split with the best weights restored, and a per-epoch progress bar;
+the epochs run inside the shared loop :func:`isograph._core._training.fit_loop`.
 """
 
 from __future__ import annotations
 
-import copy
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
+from ..._core._training import fit_loop as shared_fit_loop
 from ._module import VaeLoss, VaeModule
 
 
@@ -162,45 +162,45 @@ def fit_loop(
     """
     optimizer = make_optimizer(module, config)
     n_epochs = config.max_epochs if max_epochs is None else int(max_epochs)
-    result = TrainingResult()
-    best_state, best, stale = None, np.inf, 0
-    bar = tqdm(range(1, n_epochs + 1), desc=description, disable=verbose == 0, leave=False)
-    for epoch in bar:
+    validated = X_val is not None and X_val.shape[0] > 0
+
+    def train_epoch(epoch):
         beta = kl_weight(epoch, config)
-        row = {"epoch": epoch, "kl_weight": beta}
+        row = {"kl_weight": beta}
         row.update({f"train_{k}": v for k, v in run_epoch(
             module, optimizer, X_train, config.batch_size, beta, generator).items()})
-        if X_val is not None and X_val.shape[0] > 0:
-            terms = evaluate(module, X_val, beta=config.beta)
-            row.update(val_loss=terms.loss.item(), val_reconstruction=terms.reconstruction.item(),
-                       val_kl=terms.kl.item())
-            score = row["val_loss"]
-        else:
-            score = row["train_loss"]
-        result.history.append(row)
-        result.epochs_trained = epoch
         if not np.isfinite(row["train_loss"]):
             raise FloatingPointError(
                 f"the VAE loss became {row['train_loss']} at epoch {epoch}; lower "
                 f"learning_rate (got {config.learning_rate})"
             )
+        return row
+
+    def validate(epoch, row):
+        if not validated:
+            return {}
+        terms = evaluate(module, X_val, beta=config.beta)
+        return {"val_loss": terms.loss.item(), "val_reconstruction": terms.reconstruction.item(),
+                "val_kl": terms.kl.item()}
+
+    monitor = "val_loss" if validated else "train_loss"
+    loop = shared_fit_loop(
+        module, train_epoch, validate, monitor=monitor, max_epochs=n_epochs,
+        patience=config.n_iter_no_change if config.early_stopping else None,
+        higher_is_better=False, min_delta=config.tol, relative_delta=True, first_epoch=1,
         # while the KL weight ramps up, losses of different epochs are not comparable
-        if epoch >= max(config.kl_warmup, 1):
-            if not np.isfinite(best) or score < best - config.tol * max(abs(best), 1.0):
-                best_state = copy.deepcopy(module.state_dict())
-                result.best_epoch, best, stale = epoch, score, 0
-            else:
-                stale += 1
-        bar.set_postfix(loss=f"{row['train_loss']:.4g}", val=f"{score:.4g}", refresh=False)
-        if config.early_stopping and stale >= config.n_iter_no_change:
-            result.early_stopped = True
-            break
-    bar.close()
-    if best_state is not None:
-        module.load_state_dict(best_state)
-    else:  # never past the warm-up: the last epoch stands
-        result.best_epoch, best = result.epochs_trained, score
-    result.best_val_loss = float(best)
+        monitor_from=max(config.kl_warmup, 1),
+        postfix=lambda row, best: {"loss": f"{row['train_loss']:.4g}",
+                                   "val": f"{row[monitor]:.4g}"},
+        verbose=verbose, desc=description,
+    )
+    result = TrainingResult(history=loop.history, early_stopped=loop.stopped_early,
+                            epochs_trained=loop.epochs_trained)
+    if loop.best_epoch is None:  # never past the warm-up: the last epoch stands
+        result.best_epoch = loop.epochs_trained
+        result.best_val_loss = float(loop.history[-1][monitor]) if loop.history else float("nan")
+    else:
+        result.best_epoch, result.best_val_loss = loop.best_epoch, float(loop.best_score)
     return result
 
 
