@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import platform
 import time
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -16,7 +15,6 @@ from .data._coerce import as_isoform_data
 from .features import CovariateResidualizer, GeneAbundance, MultiplexFeatures, SwitchCoordinates
 from .models._base import MIN_SAMPLES
 from .models._registry import DEFAULT_BACKEND, backend_name, make_backend
-from .models._warnings import NoModulesWarning
 from .network import feature_table, trait_associations
 
 CHANNELS = ("both", "switch", "abundance")
@@ -183,11 +181,7 @@ def fit_dataset(
     feature_seconds = time.perf_counter() - started
     model.fit(X)
     fit_seconds = time.perf_counter() - started - feature_seconds
-    with warnings.catch_warnings():
-        # an empty fit has already said why (EmptyResultWarning); its empty
-        # eigengene table is part of the result, not a Pipeline step to warn about
-        warnings.simplefilter("ignore", NoModulesWarning)
-        eigengenes = model.eigengenes(X)
+    eigengenes = model.eigengenes(X)
     trait_table = trait_associations(eigengenes, data.samples,
                                      traits=[t for t in traits if t not in untested])
     calibration = dict(model.calibration_)

@@ -212,14 +212,18 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         NoModulesWarning
             When ``fit`` found no module (the result has zero columns).
         """
-        check_is_fitted(self, "loadings_")
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        scores = self._scores(X)
         if self.n_modules_ == 0:
             # (n, 0) is a valid answer, but silently breaks the next Pipeline step.
             warnings.warn(NoModulesWarning(
                 f"{type(self).__name__} found no module in fit, so transform returns an "
-                f"array of shape ({X.shape[0]}, 0); loosen alpha/fdr or lower "
+                f"array of shape ({scores.shape[0]}, 0); loosen alpha/fdr or lower "
                 f"min_module_size (now {self.min_module_size})"), stacklevel=2)
+        return scores
+
+    def _scores(self, X) -> np.ndarray:
+        check_is_fitted(self, "loadings_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
         return ((X - self.mean_) / self.scale_) @ self.loadings_
 
     def get_feature_names_out(self, input_features=None):
@@ -237,6 +241,10 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         return np.asarray([module_label(k) for k in range(self.n_modules_)], dtype=object)
 
     def eigengenes(self, X) -> pd.DataFrame:
-        """Labelled eigengenes: samples x modules DataFrame (index from ``X`` if any)."""
+        """Labelled eigengenes: samples x modules DataFrame (index from ``X`` if any).
+
+        Unlike :meth:`transform`, no :class:`NoModulesWarning` for an empty
+        table: ``fit`` already warned with the reason.
+        """
         index = X.index if isinstance(X, pd.DataFrame) else None
-        return pd.DataFrame(self.transform(X), index=index, columns=self.get_feature_names_out())
+        return pd.DataFrame(self._scores(X), index=index, columns=self.get_feature_names_out())
