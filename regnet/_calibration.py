@@ -7,6 +7,7 @@ import math
 import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import expit, log_expit
+from sklearn.metrics import average_precision_score, roc_auc_score
 
 __all__ = [
     "calibration_report",
@@ -71,7 +72,7 @@ def expected_calibration_error(y, p, *, n_bins: int = 15) -> float:
 
 
 def calibration_report(logits, y, *, n_bins: int = 15) -> dict[str, float]:
-    """Fit a temperature on ``(logits, y)`` and report ECE and log-loss before / after."""
+    """Fit a temperature on ``(logits, y)``; report AUPRC, AUROC, ECE, log-loss before / after."""
     logits = np.asarray(logits, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     temperature = fit_temperature(logits, y)
@@ -83,6 +84,8 @@ def calibration_report(logits, y, *, n_bins: int = 15) -> dict[str, float]:
         "log_loss_after": _nll(logits, y, temperature),
         "n_validation": int(len(y)),
         "n_bins": int(n_bins),
+        "validation_auprc": float(average_precision_score(y, logits)),
+        "validation_auroc": float(roc_auc_score(y, logits)),
     }
 
 

@@ -13,10 +13,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ._inputs import check_expression
+
 __all__ = [
     "DroppedPairsWarning",
     "SmallNetworkWarning",
     "expression_frame",
+    "genes_by_cells",
     "restrict_pairs",
 ]
 
@@ -115,6 +118,19 @@ def check_orientation(gene_axis, cell_axis, wanted, kind: str, name: str = "X") 
             f"None of the {len(wanted)} genes named by the pairs, e.g. {_preview(sorted(wanted))}, "
             f"is in {name}'s {axis}; {name} must name its genes there."
         )
+
+
+def genes_by_cells(X, wanted, *, layer=None, use_highly_variable=None) -> pd.DataFrame:
+    """The checked genes x cells DataFrame of ``X`` (a DataFrame or an AnnData).
+
+    Raises when the genes ``wanted`` (named by the pairs, or seen in ``fit``)
+    sit on the cell axis; see :func:`expression_frame` and :func:`check_orientation`.
+    """
+    frame, gene_axis, cell_axis, kind = expression_frame(
+        X, layer=layer, use_highly_variable=use_highly_variable
+    )
+    check_orientation(gene_axis, cell_axis, wanted, kind)
+    return check_expression(frame)
 
 
 def check_columns(frame, name: str, required=("TF", "Target")) -> None:

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import numbers
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from scipy.special import expit
 from sklearn.base import BaseEstimator
-from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from isograph._core import draw_seed
 from isograph._core._torch import resolve_device, torch_seeded
 
 from ._calibration import calibration_report, uncalibrated_report
-from ._convert import check_columns, check_orientation, expression_frame, restrict_pairs
-from ._inputs import check_expression, check_pairs, standardize_rows, training_pairs
-from ._persistence import load_regnet, save_regnet
+from ._convert import check_columns, genes_by_cells, restrict_pairs
+from ._inputs import training_pairs
+from ._persistence import RegNetStorageMixin
+from ._readers import RegNetReadersMixin
 from ._training import train_regnet
 from ._validation import choose_validation
 from .nn import GraphFeatures, RegNetModule
@@ -28,7 +25,7 @@ from .nn import GraphFeatures, RegNetModule
 __all__ = ["RegNet"]
 
 
-class RegNet(BaseEstimator):
+class RegNet(RegNetReadersMixin, RegNetStorageMixin, BaseEstimator):
     """Regulatory-edge prediction with GraphSAGE, global self-attention and a VAE.
 
     Genes are nodes; a gene's input is its standardised expression across
@@ -273,13 +270,9 @@ class RegNet(BaseEstimator):
         without calibration. ``validation_strategy_`` records which applied.
         """
         self._check_params()
-        frame, gene_axis, cell_axis, kind = expression_frame(
-            X, layer=layer, use_highly_variable=use_highly_variable
-        )
         check_columns(edges, "edges")
-        check_orientation(gene_axis, cell_axis,
-                          set(edges["TF"].astype(str)) | set(edges["Target"].astype(str)), kind)
-        X = check_expression(frame)
+        X = genes_by_cells(X, set(edges["TF"].astype(str)) | set(edges["Target"].astype(str)),
+                           layer=layer, use_highly_variable=use_highly_variable)
         genes = X.index
         edges, tfs, validation = restrict_pairs(genes, edges, tfs, validation, errors)
         pairs = training_pairs(genes, edges, tfs, validation)
@@ -312,10 +305,7 @@ class RegNet(BaseEstimator):
             self.calibration_ = uncalibrated_report()
             return self
         self.validation_score_ = result.best_score
-        logits = self._logits(val[0], val[1])
-        self.calibration_ = calibration_report(logits, val[2])
-        self.calibration_["validation_auprc"] = float(average_precision_score(val[2], logits))
-        self.calibration_["validation_auroc"] = float(roc_auc_score(val[2], logits))
+        self.calibration_ = calibration_report(self._logits(val[0], val[1]), val[2])
         return self
 
     def _check_params(self) -> None:
@@ -341,240 +331,3 @@ class RegNet(BaseEstimator):
             pair_channels=GraphFeatures.pair_channels(self.use_structure),
             dropout=self.dropout,
         )
-
-    def _tensor(self, array, dtype=torch.long) -> torch.Tensor:
-        array = np.asarray(array)
-        # pandas 3 (copy-on-write) hands out read-only views; a tensor must not share them
-        if not array.flags.writeable:
-            array = array.copy()
-        return torch.as_tensor(array, dtype=dtype, device=self.device_)
-
-    def _features(self, X: pd.DataFrame, src=None, dst=None, scale=1.0) -> GraphFeatures:
-        """Features of the genes of ``X`` over a graph (default: the training positives)."""
-        if src is None:  # training positives restricted to the genes of X
-            src = X.index.get_indexer(self.edges_["TF"])
-            dst = X.index.get_indexer(self.edges_["Target"])
-            inside = (src >= 0) & (dst >= 0)
-            src, dst = src[inside], dst[inside]
-        return GraphFeatures(
-            self._tensor(standardize_rows(X.to_numpy()), torch.float32),
-            self._tensor(np.stack([src, dst])),
-            self._tensor(X.index.isin(self.tfs_), torch.float32),
-            use_structure=self.use_structure,
-            scale=scale,
-        )
-
-    # ------------------------------------------------------------ inference
-    def _encode(self, X: pd.DataFrame | None = None, **door):
-        """Genes, features and the module's ``(mu, logvar)`` for the genes of ``X``.
-
-        ``door`` holds ``layer`` / ``use_highly_variable`` for an AnnData ``X``.
-        """
-        if X is None:
-            X = self.expression_
-        else:
-            frame, gene_axis, cell_axis, kind = expression_frame(X, **door)
-            check_orientation(gene_axis, cell_axis, self.genes_, kind)
-            X = check_expression(frame)
-            missing = sorted(set(self.feature_names_in_) - set(X.columns))
-            if missing:
-                raise ValueError(
-                    f"X lacks {len(missing)} of the cells seen in fit, e.g. {missing[:3]}; "
-                    "X must be genes x the same cells."
-                )
-            X = X.loc[:, list(self.feature_names_in_)]
-        feats = self._features(X)
-        self.module_.eval()
-        with torch.no_grad():
-            mu, logvar, _ = self.module_.encode(feats.x, feats.edge_index)
-        return X.index, feats, mu, logvar
-
-    def _logits(self, src, dst) -> np.ndarray:
-        _, feats, mu, _ = self._encode()
-        src, dst = self._tensor(src), self._tensor(dst)
-        with torch.no_grad():
-            logits = self.module_.decode(mu, src, dst, feats.pairs(src, dst))
-        return logits.cpu().numpy().astype(np.float64)
-
-    def candidate_pairs(self) -> pd.DataFrame:
-        """All candidate pairs ``tfs_ x genes_`` but self pairs (columns ``TF``, ``Target``)."""
-        check_is_fitted(self, "module_")
-        tf = np.repeat(np.asarray(self.tfs_, dtype=object), len(self.genes_))
-        target = np.tile(np.asarray(self.genes_, dtype=object), len(self.tfs_))
-        keep = tf != target
-        return pd.DataFrame({"TF": tf[keep], "Target": target[keep]})
-
-    def decision_function(self, pairs: pd.DataFrame | None = None) -> pd.Series:
-        """Uncalibrated edge logits of ``pairs`` (columns ``TF``, ``Target``).
-
-        Parameters
-        ----------
-        pairs : pandas.DataFrame, optional
-            Columns ``TF`` and ``Target`` naming genes seen in ``fit``;
-            defaults to :meth:`candidate_pairs`.
-
-        Returns
-        -------
-        pandas.Series
-            Indexed like ``pairs``.
-        """
-        check_is_fitted(self, "module_")
-        if pairs is None:
-            pairs = self.candidate_pairs()
-        frame = check_pairs(pairs, self.genes_, "pairs", label="ignore")
-        logits = self._logits(frame["src"].to_numpy(), frame["dst"].to_numpy())
-        return pd.Series(logits, index=pairs.index, name="logit")
-
-    def predict_proba(self, pairs: pd.DataFrame | None = None):
-        """Calibrated probability that each ``TF -> Target`` pair is a regulatory edge.
-
-        Parameters
-        ----------
-        pairs : pandas.DataFrame, optional
-            Columns ``TF`` and ``Target`` naming genes seen in ``fit``.
-
-        Returns
-        -------
-        pandas.Series or pandas.DataFrame
-            With ``pairs``: ``sigmoid(logit / temperature)``, a Series indexed
-            like ``pairs``. Without: the ranked network, a DataFrame
-            ``TF, Target, probability`` over :meth:`candidate_pairs`, most
-            probable first.
-
-        Examples
-        --------
-        >>> network = RegNet().fit(adata, edges, errors="drop").predict_proba()  # doctest: +SKIP
-        """
-        ranked = pairs is None
-        if ranked:
-            pairs = self.candidate_pairs()
-        logits = self.decision_function(pairs)
-        proba = pd.Series(expit(logits.to_numpy() / self.calibration_["temperature"]),
-                          index=pairs.index, name="probability")
-        if not ranked:
-            return proba
-        network = pairs.assign(probability=proba.to_numpy())
-        return network.sort_values("probability", ascending=False, kind="stable",
-                                   ignore_index=True)
-
-    def transform(self, X, *, layer=None, use_highly_variable=None,
-                  key_added: str | None = None) -> pd.DataFrame:
-        """VAE means of the genes of ``X`` (genes x latent).
-
-        Parameters
-        ----------
-        X : pandas.DataFrame or anndata.AnnData
-            Genes x the cells seen in ``fit`` (DataFrame), or cells x genes
-            (AnnData); the graph is the training graph restricted to these genes.
-        layer, use_highly_variable
-            AnnData only, as in :meth:`fit`.
-        key_added : str, optional
-            AnnData only: also write the embedding to ``X.varm[key_added]``
-            (``n_vars x latent``; NaN rows for genes left out, e.g. not highly
-            variable), as ``scanpy.tl`` functions do.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Index = genes of ``X``, columns :meth:`get_feature_names_out`.
-        """
-        check_is_fitted(self, "module_")
-        if key_added is not None and not hasattr(X, "varm"):
-            raise ValueError(f"key_added={key_added!r} writes to an AnnData's varm; X is a "
-                             f"{type(X).__name__}: leave key_added unset.")
-        genes, _, mu, _ = self._encode(X, layer=layer, use_highly_variable=use_highly_variable)
-        out = pd.DataFrame(mu.cpu().numpy(), index=genes, columns=self.get_feature_names_out())
-        if key_added is not None:
-            X.varm[key_added] = out.reindex(X.var_names.astype(str)).to_numpy()
-        return out
-
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Names of the latent dimensions, ``latent_0 ... latent_{k-1}``."""
-        return np.asarray([f"latent_{i}" for i in range(self.latent_channels)], dtype=object)
-
-    # ------------------------------------------------------ interpretation
-    def first_layer_states(self, X: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-        """Input and output of the first SAGE layer, per gene.
-
-        Parameters
-        ----------
-        X : pandas.DataFrame, optional
-            Genes x cells; defaults to the expression seen in ``fit``.
-
-        Returns
-        -------
-        dict of pandas.DataFrame
-            ``x`` (input features), ``m`` (mean of ``x`` over the gene's
-            neighbours in the training-positive graph), ``h = g(x, m)`` (the
-            layer output before its activation) and ``n`` (mean of ``h`` over
-            the neighbours). ``x``/``m`` have columns ``input_feature_names_``;
-            ``h``/``n`` have ``h_0 ... h_{hidden-1}``.
-        """
-        check_is_fitted(self, "module_")
-        genes, feats, _, _ = self._encode(X)
-        with torch.no_grad():
-            states = self.module_.first_layer(feats.x, feats.edge_index)
-        hidden = [f"h_{i}" for i in range(self.hidden_channels)]
-        return {
-            k: pd.DataFrame(v.cpu().numpy(), index=genes,
-                            columns=self.input_feature_names_ if k in "xm" else hidden)
-            for k, v in states.items()
-        }
-
-    def first_layer_aggregate(self, x, m) -> pd.DataFrame:
-        """Apply the first layer's aggregator ``g(x, m)`` alone (evaluation mode).
-
-        Parameters
-        ----------
-        x, m : pandas.DataFrame or array-like of shape (n_genes, n_inputs)
-            Node inputs and neighbour means, columns ``input_feature_names_``.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``h``, indexed like ``x`` when it is a DataFrame.
-        """
-        check_is_fitted(self, "module_")
-        index = x.index if isinstance(x, pd.DataFrame) else None
-        x_t = self._tensor(np.asarray(x, dtype=np.float32), torch.float32)
-        m_t = self._tensor(np.asarray(m, dtype=np.float32), torch.float32)
-        width = len(self.input_feature_names_)
-        if x_t.dim() != 2 or x_t.shape[1] != width or x_t.shape != m_t.shape:
-            raise ValueError(
-                f"x and m must both have shape (n_genes, {width}); got {tuple(x_t.shape)} "
-                f"and {tuple(m_t.shape)}."
-            )
-        self.module_.eval()
-        with torch.no_grad():
-            h = self.module_.sage1.combine(x_t, m_t).cpu().numpy()
-        return pd.DataFrame(h, index=index, columns=[f"h_{i}" for i in range(h.shape[1])])
-
-    # ------------------------------------------------------------- storage
-    def save(self, directory) -> Path:
-        """Write the fitted model to ``directory`` (created if needed) and return its path.
-
-        Files: ``config.json`` (parameters, format version), ``model.pt``
-        (state dict), ``genes.txt``, ``tfs.txt``, ``expression.parquet`` (the
-        fitted ``X``), ``edges.parquet`` (the message graph), ``history.csv``,
-        ``calibration.json``.
-        """
-        check_is_fitted(self, "module_")
-        return save_regnet(self, directory)
-
-    @classmethod
-    def load(cls, directory, *, device: str | None = None) -> RegNet:
-        """Read a model written by :meth:`save`.
-
-        Parameters
-        ----------
-        directory : str or path-like
-            Folder written by :meth:`save`.
-        device : str, optional
-            Overrides the saved ``device`` parameter.
-
-        Returns
-        -------
-        RegNet
-            Fitted; predictions equal those of the saved model.
-        """
-        return load_regnet(cls, directory, device=device)

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.utils.validation import check_is_fitted
 
 from isograph._core._torch import load_weights
 
-__all__ = ["load_regnet", "save_regnet"]
+__all__ = ["RegNetStorageMixin", "load_regnet", "save_regnet"]
 
 _FORMAT = "regnet.RegNet"
 _FORMAT_VERSION = 1
@@ -90,3 +91,36 @@ def load_regnet(cls, directory, *, device: str | None = None):
     module.load_state_dict(load_weights(path / "model.pt"))
     model.module_ = module.to(model.device_).eval()
     return model
+
+
+class RegNetStorageMixin:
+    """``save`` and ``load`` of :class:`regnet.RegNet` (a mixin: the estimator file keeps fit)."""
+
+    def save(self, directory) -> Path:
+        """Write the fitted model to ``directory`` (created if needed) and return its path.
+
+        Files: ``config.json`` (parameters, format version), ``model.pt``
+        (state dict), ``genes.txt``, ``tfs.txt``, ``expression.parquet`` (the
+        fitted ``X``), ``edges.parquet`` (the message graph), ``history.csv``,
+        ``calibration.json``.
+        """
+        check_is_fitted(self, "module_")
+        return save_regnet(self, directory)
+
+    @classmethod
+    def load(cls, directory, *, device: str | None = None):
+        """Read a model written by :meth:`save`.
+
+        Parameters
+        ----------
+        directory : str or path-like
+            Folder written by :meth:`save`.
+        device : str, optional
+            Overrides the saved ``device`` parameter.
+
+        Returns
+        -------
+        RegNet
+            Fitted; predictions equal those of the saved model.
+        """
+        return load_regnet(cls, directory, device=device)
