@@ -118,9 +118,10 @@ class RegNet(RegNetReadersMixin, RegNetStorageMixin, BaseEstimator):
         Epoch whose parameters were kept.
     validation_score_ : float
         Validation AUPRC of that epoch (NaN under ``"training_loss"``).
-    validation_strategy_ : str
+    validation_strategy_ : str or None
         Which pairs picked the epoch: ``"given"``, ``"internal"``,
-        ``"internal_pooled"`` or ``"training_loss"`` (see ``fit``'s Notes).
+        ``"internal_pooled"`` or ``"training_loss"`` (see ``fit``'s Notes);
+        None for a model loaded from a folder saved before regnet recorded it.
     calibration_ : dict
         Temperature scaling fitted on the validation pairs: ``temperature``,
         ``ece_before``, ``ece_after``, ``log_loss_before``, ``log_loss_after``,

@@ -37,6 +37,7 @@ def save_regnet(model, directory) -> Path:
         "params": params,
         "best_epoch": int(model.best_epoch_),
         "validation_score": float(model.validation_score_),
+        "validation_strategy": model.validation_strategy_,
         "input_feature_names": list(model.input_feature_names_),
     }
     # imported here: `import regnet` need not load the isograph package
@@ -87,6 +88,8 @@ def load_regnet(cls, directory, *, device: str | None = None):
     model.calibration_ = json.loads((path / "calibration.json").read_text())
     model.best_epoch_ = int(config["best_epoch"])
     model.validation_score_ = float(config["validation_score"])
+    # folders written before the strategy was saved do not say which one applied
+    model.validation_strategy_ = config.get("validation_strategy")
     module = model._build_module(model.n_features_in_)
     module.load_state_dict(load_weights(path / "model.pt"))
     model.module_ = module.to(model.device_).eval()

@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 
-from regnet import RegNet
+from regnet import RegNet, SmallNetworkWarning
 from regnet.cli import main as cli_main
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -102,8 +102,25 @@ def test_save_load_round_trip(tmp_path, data, fitted):
     assert np.array_equal(loaded.predict_proba(test), fitted.predict_proba(test))
     pd.testing.assert_frame_equal(loaded.transform(X), fitted.transform(X))
     assert loaded.calibration_ == pytest.approx(fitted.calibration_)
+    assert loaded.validation_strategy_ == fitted.validation_strategy_ == "internal"
     with pytest.raises(FileNotFoundError, match="config.json"):
         RegNet.load(tmp_path)
+
+
+def test_save_load_keeps_the_small_network_fallback(tmp_path, data):
+    X = data[0]
+    single = pd.DataFrame({"TF": ["G00"], "Target": ["G10"]})
+    with pytest.warns(SmallNetworkWarning, match="too small for a validation set"):
+        model = RegNet(**{**SMALL, "max_epochs": 3}, random_state=0).fit(X, single)
+    model.save(tmp_path / "model")
+    assert RegNet.load(tmp_path / "model").validation_strategy_ == "training_loss"
+    # a folder saved before the strategy was recorded still loads, the strategy unknown
+    config = tmp_path / "model" / "config.json"
+    old = {k: v for k, v in json.loads(config.read_text()).items() if k != "validation_strategy"}
+    config.write_text(json.dumps(old))
+    loaded = RegNet.load(tmp_path / "model")
+    assert loaded.validation_strategy_ is None
+    assert loaded.calibration_["temperature"] == 1.0
 
 
 def test_clone_get_params_pickle(data, fitted):
