@@ -40,10 +40,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from mdc_models import mdc_model  # benchmarks/mdc_models.py, beside this script
 from threadpoolctl import threadpool_limits
 
 from regnet import RegNet
-from regnet.data import genelink_split, load_example
 from regnet.interpret import (
     as_aggregator,
     compare_weights,
@@ -85,21 +85,6 @@ def per_gene_finite_difference(g, x, m, n_cells, eps):
         s_m = np.linalg.norm(g(xi, mi + d) - base) / eps
         weights[i] = s_x / (s_x + s_m)
     return weights
-
-
-def cached_model(network: str, seed: int, max_epochs: int, cache: Path) -> RegNet:
-    directory = cache / f"mDC-{network}-seed{seed}-e{max_epochs}"
-    if directory.exists():
-        return RegNet.load(directory, device="cpu")
-    data = load_example("mDC", network=network)
-    split = genelink_split(data, random_state=0)  # one split: seeds differ by training only
-    start = time.perf_counter()
-    model = RegNet(max_epochs=max_epochs, random_state=seed).fit(
-        data.expression, split.train, tfs=data.tfs, validation=split.validation)
-    print(f"  trained mDC/{network} seed {seed} in {time.perf_counter() - start:.0f} s "
-          f"({len(model.history_)} epochs)")
-    model.save(directory)
-    return model
 
 
 def timings(model: RegNet, repeats: int, eps: float) -> None:
@@ -215,7 +200,7 @@ def main() -> None:
     print(f"torch threads {torch.get_num_threads()}; models cached in {cache}")
     for network in args.networks:
         print(f"\n=== mDC/{network}: seeds {args.seeds}, {args.max_epochs} epochs max")
-        models = {s: cached_model(network, s, args.max_epochs, cache) for s in args.seeds}
+        models = {s: mdc_model(network, s, args.max_epochs, cache) for s in args.seeds}
         first = models[args.seeds[0]]
         timings(first, args.repeats, args.eps)
         linked = shrinkage_weights(first).dropna(subset=["weight"]).index

@@ -19,7 +19,7 @@ without a cache: three trainings and the whole-encoder JVPs.
 from __future__ import annotations
 
 import argparse
-import time
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -31,8 +31,6 @@ import torch  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from regnet import RegNet  # noqa: E402
-from regnet.data import genelink_split, load_example  # noqa: E402
 from regnet.interpret import (  # noqa: E402
     compare_weights,
     empirical_bayes_weights,
@@ -46,6 +44,10 @@ from regnet.interpret import (  # noqa: E402
     shrinkage_weights,
 )
 
+# the trained models and their cache folder are shared with benchmarks/bench_shrinkage.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from mdc_models import mdc_model  # noqa: E402
+
 DPI = 80
 
 
@@ -53,22 +55,6 @@ def save(fig: Figure, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     print(f"wrote {path} ({path.stat().st_size // 1024} KiB)")
-
-
-def train(network: str, seed: int, max_epochs: int, cache: Path | None) -> RegNet:
-    directory = None if cache is None else cache / f"mDC-{network}-seed{seed}-e{max_epochs}"
-    if directory is not None and directory.exists():
-        return RegNet.load(directory, device="cpu")
-    data = load_example("mDC", network=network)
-    split = genelink_split(data, random_state=0)  # one split: seeds differ by training only
-    start = time.perf_counter()
-    model = RegNet(max_epochs=max_epochs, random_state=seed).fit(
-        data.expression, split.train, tfs=data.tfs, validation=split.validation)
-    print(f"trained on mDC/{network} seed {seed} in {time.perf_counter() - start:.0f} s: "
-          f"{len(model.history_)} epochs, validation AUPRC {model.validation_score_:.3f}")
-    if directory is not None:
-        model.save(directory)
-    return model
 
 
 def summary(name: str, frame) -> None:
@@ -93,7 +79,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     cache = None if args.cache_dir is None else Path(args.cache_dir)
 
-    models = {s: train(args.network, s, args.max_epochs, cache) for s in args.seeds}
+    models = {s: mdc_model(args.network, s, args.max_epochs, cache) for s in args.seeds}
     model = models[args.seeds[0]]
     runs = {s: {"projection": shrinkage_weights(m),
                 "finite_difference": shrinkage_weights(m, method="finite_difference"),
