@@ -36,11 +36,15 @@ autosummary_imported_members = True  # public names live in private _modules
 autosummary_ignore_module_all = False  # document exactly each package's __all__
 autodoc_default_options = {
     "members": True,
-    "inherited-members": False,
-    # scikit-learn's generated metadata-routing setters cite its own glossary.
-    "exclude-members": ",".join(f"set_{m}_request" for m in (
+    # Class pages also list inherited methods of ours: the class template
+    # (api/_templates/autosummary/class.rst) names the bases to stop at. A
+    # default here would override it, and on modules it would list members.
+    # scikit-learn's generated metadata-routing setters and set_output cite
+    # its own glossary and examples, which this build cannot resolve.
+    "exclude-members": ",".join([*(f"set_{m}_request" for m in (
         "fit", "transform", "score", "predict", "predict_proba", "partial_fit",
         "inverse_transform", "split", "decision_function")),
+        "set_output", "get_metadata_routing"]),
 }
 autodoc_typehints = "none"  # numpydoc sections carry the types
 numpydoc_show_class_members = False

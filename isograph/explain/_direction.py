@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ..network import module_id_of, module_label
 
@@ -150,8 +150,7 @@ def resolve_module(model, module) -> int:
 
 def standardized_input(model, X) -> np.ndarray:
     """``X`` checked against the model's features and standardized as in ``fit`` (float64)."""
-    X = validate_data(model, X, dtype=np.float64, reset=False)
-    return (X - model.mean_) / model.scale_
+    return model._standardized_input(X)
 
 
 def double_module(model) -> torch.nn.Module:

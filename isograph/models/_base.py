@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import warnings
 from abc import ABCMeta, abstractmethod
-from numbers import Real
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..network import (
@@ -23,6 +22,7 @@ from ..network import (
 )
 from ..network._merge import merge_close_modules
 from ..network._tables import edge_table, gene_index, largest_component, module_table
+from ._constraints import EVERY_BACKEND
 from ._warnings import NoModulesWarning, explain_no_modules, warn_empty
 
 MIN_SAMPLES = 3
@@ -60,11 +60,11 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         Set when ``X`` has string column names.
     """
 
-    # parameters every backend exposes; subclasses list them in __init__
+    # parameters every backend exposes (subclasses list them in __init__ and
+    # merge their own rules into these)
     min_module_size: int
-    community: str
-    resolution: float
     random_state: int | None
+    _parameter_constraints: dict = {**EVERY_BACKEND}
 
     @abstractmethod
     def _fit_network(
@@ -76,22 +76,7 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         """
 
     # ----------------------------------------------------------------- fit
-    def _validate_params_common(self) -> None:
-        if not isinstance(self.min_module_size, (int, np.integer)) or self.min_module_size < 2:
-            raise ValueError(
-                f"min_module_size must be an integer >= 2, got {self.min_module_size!r}"
-            )
-        if self.community not in ("leiden", "components"):
-            raise ValueError(
-                f"community must be 'leiden' or 'components', got {self.community!r}"
-            )
-        if not np.isfinite(self.resolution) or self.resolution <= 0:
-            raise ValueError(f"resolution must be a positive number, got {self.resolution!r}")
-        merge = getattr(self, "merge_threshold", None)
-        if merge is not None and (isinstance(merge, bool) or not isinstance(merge, Real)
-                                  or not 0 < merge <= 1):
-            raise ValueError(f"merge_threshold must be None or a number in (0, 1], got {merge!r}")
-
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Infer the network and its modules from ``X`` (samples x features).
 
@@ -106,8 +91,7 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         -------
         self
         """
-        self._validate_params_common()
-        self._validate_params()
+        self._check_params()
         X = self._validate_input(X)
         features = feature_table(self._input_names(X.shape[1]))
         Z, self.mean_, self.scale_ = self._standardize(X)
@@ -116,8 +100,12 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         self._fit_modules(Z, features, rows, cols, weights)
         return self
 
-    def _validate_params(self) -> None:
-        """Backend-specific parameter checks (override)."""
+    def _check_params(self) -> None:
+        """Check what ``_parameter_constraints`` cannot state (override).
+
+        Ties between parameters and the items of a sequence; runs after the
+        constraints, before any work.
+        """
 
     def _validate_input(self, X) -> np.ndarray:
         """``X`` as float64 with at least ``MIN_SAMPLES`` samples (override to ask more)."""
@@ -223,8 +211,13 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _scores(self, X) -> np.ndarray:
         check_is_fitted(self, "loadings_")
+        return self._standardized_input(X) @ self.loadings_
+
+    def _standardized_input(self, X) -> np.ndarray:
+        """``X`` checked against the fitted features, scaled as in ``fit`` (float64)."""
+        check_is_fitted(self, ("mean_", "scale_"))
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return ((X - self.mean_) / self.scale_) @ self.loadings_
+        return (X - self.mean_) / self.scale_
 
     def get_feature_names_out(self, input_features=None):
         """Eigengene names ``M0, M1, ...``.

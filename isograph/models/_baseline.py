@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..network import low_rank_precision_blocks
-from ..network._edge_rules import check_edge_rule, select_edges
-from ..network._shrinkage import check_shrinkage, shrinkage_intensity, shrunk_precision_factors
+from ..network._edge_rules import select_edges
+from ..network._shrinkage import SHRINKAGE_METHODS, shrinkage_intensity, shrunk_precision_factors
 from ._base import BaseNetworkModel
+from ._constraints import COMMUNITIES, EDGE_RULE, check_edge_rule
+from ._docstrings import share_docs
 
 
 def shrinkage_partial_correlations(Z: np.ndarray, shrinkage="ledoit_wolf"):
@@ -36,6 +41,7 @@ def shrinkage_partial_correlations(Z: np.ndarray, shrinkage="ledoit_wolf"):
     return block, lam, method
 
 
+@share_docs
 class BaselineNetworkModel(BaseNetworkModel):
     """Gene modules from the partial correlations of a shrinkage correlation estimate.
 
@@ -70,28 +76,7 @@ class BaselineNetworkModel(BaseNetworkModel):
         of neighbourhood selection). ``"pairs"``: one Benjamini–Hochberg over
         all ``p (p - 1) / 2`` pairs; it admits false edges in proportion to the
         true ones, which can join background genes into one spurious module.
-    min_module_size : int, default=5
-        Smaller communities are left unassigned (``-1``).
-    community : {"leiden", "components"}, default="leiden"
-    resolution : float, default=1.0
-        Leiden resolution.
-    merge_threshold : float in (0, 1] or None, default=0.85
-        Modules whose eigengenes correlate at ``|r| >= merge_threshold``
-        (average linkage) are merged, as WGCNA's ``mergeCloseModules`` does
-        (``mergeCutHeight = 1 - merge_threshold``): community detection cuts a
-        large, smooth response into patches with arbitrary borders. ``None``
-        keeps the communities as found.
-    max_edges_per_feature : int or None, default=30
-        Each feature keeps at most this many of its strongest edges that pass
-        the rule (an edge stays when either endpoint keeps it), so the edge
-        table holds at most ``max_edges_per_feature * n_features`` rows and
-        modules come from a sparse neighbour graph. ``None`` keeps every
-        passing edge (on a strong biological response, tens of millions from
-        30,000 features).
-    max_edges : int or None, default=20_000_000
-        Edge budget: a fit that would keep more edges stops, before the full
-        edge pass when an estimate already exceeds it, with an
-        :class:`~isograph.network.EdgeBudgetError` naming the remedies.
+    {community_parameters}
     random_state : int or None, default=None
         Seed of the community detection; ``None`` draws a fresh seed per fit
         (as in scikit-learn), an int repeats the fit.
@@ -135,6 +120,11 @@ class BaselineNetworkModel(BaseNetworkModel):
     array([ 0,  0,  0,  0,  0,  0, -1, -1, -1, -1, -1, -1])
     """
 
+    _parameter_constraints: dict = {
+        **BaseNetworkModel._parameter_constraints, **COMMUNITIES, **EDGE_RULE,
+        "shrinkage": [StrOptions(set(SHRINKAGE_METHODS)), Interval(Real, 0, 1, closed="both")],
+    }
+
     def __init__(
         self,
         shrinkage="ledoit_wolf",
@@ -162,11 +152,8 @@ class BaselineNetworkModel(BaseNetworkModel):
         self.resolution = resolution
         self.random_state = random_state
 
-    def _validate_params(self) -> None:
-        check_edge_rule(self.alpha, self.fdr)
-        check_shrinkage(self.shrinkage)
-        if self.fdr_scope not in ("feature", "pairs"):
-            raise ValueError(f"fdr_scope must be 'feature' or 'pairs', got {self.fdr_scope!r}")
+    def _check_params(self) -> None:
+        check_edge_rule(self)
 
     def _fit_network(self, Z: np.ndarray, features: pd.DataFrame):
         n, p = Z.shape

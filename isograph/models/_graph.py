@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from sklearn.utils._param_validation import Interval
 
 from ..network import standardize
 from ..network._gene_graph import (
@@ -16,10 +17,11 @@ from ..network._gene_graph import (
     smooth_features,
     user_graph,
 )
+from ._docstrings import share_docs
 from ._latent import LatentNetworkModel
-from ._latent_params import check_latent_params
 
 
+@share_docs
 class GraphNetworkModel(LatentNetworkModel):
     """Gene modules from graph-smoothed features and a factor-analysis model.
 
@@ -56,26 +58,7 @@ class GraphNetworkModel(LatentNetworkModel):
         with ``source``, ``target`` (feature names) and optional ``weight``.
     n_components, edge_weight, alpha, fdr, fdr_scope, n_components_grid, cv, tol, max_iter
         As in :class:`LatentNetworkModel`.
-    min_module_size : int, default=5
-    community : {"leiden", "components"}, default="leiden"
-    resolution : float, default=1.0
-    merge_threshold : float in (0, 1] or None, default=0.85
-        Modules whose eigengenes correlate at ``|r| >= merge_threshold``
-        (average linkage) are merged, as WGCNA's ``mergeCloseModules`` does
-        (``mergeCutHeight = 1 - merge_threshold``): community detection cuts a
-        large, smooth response into patches with arbitrary borders. ``None``
-        keeps the communities as found.
-    max_edges_per_feature : int or None, default=30
-        Each feature keeps at most this many of its strongest edges that pass
-        the rule (an edge stays when either endpoint keeps it), so the edge
-        table holds at most ``max_edges_per_feature * n_features`` rows and
-        modules come from a sparse neighbour graph. ``None`` keeps every
-        passing edge (on a strong biological response, tens of millions from
-        30,000 features).
-    max_edges : int or None, default=20_000_000
-        Edge budget: a fit that would keep more edges stops, before the full
-        edge pass when an estimate already exceeds it, with an
-        :class:`~isograph.network.EdgeBudgetError` naming the remedies.
+    {community_parameters}
     random_state : int or None, default=None
         Seed of the community detection; ``None`` draws a fresh seed per fit
         (as in scikit-learn), an int repeats the fit.
@@ -111,6 +94,15 @@ class GraphNetworkModel(LatentNetworkModel):
 
     # The factor model describes graph-smoothed features, not X: no `score`.
     _scores_inputs = False
+
+    _parameter_constraints: dict = {
+        **LatentNetworkModel._parameter_constraints,
+        "gamma": [Interval(Real, 0, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 0, None, closed="left")],
+        "graph_fdr": [Interval(Real, 0, 1, closed="neither")],
+        "link_channels": ["boolean"],
+        "adjacency": ["array-like", "sparse matrix", None],
+    }
 
     def __init__(
         self,
@@ -149,21 +141,6 @@ class GraphNetworkModel(LatentNetworkModel):
             max_edges_per_feature=max_edges_per_feature, max_edges=max_edges,
             merge_threshold=merge_threshold, random_state=random_state,
         )
-
-    def _validate_params(self) -> None:
-        check_latent_params(self)
-        g = self.gamma
-        if isinstance(g, bool) or not isinstance(g, numbers.Real) or not (np.isfinite(g)
-                                                                           and g >= 0):
-            raise ValueError(f"gamma must be a finite number >= 0, got {g!r}")
-        k = self.n_neighbors
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 0:
-            raise ValueError(f"n_neighbors must be an integer >= 0, got {k!r}")
-        q = self.graph_fdr
-        if isinstance(q, bool) or not isinstance(q, numbers.Real) or not 0 < q < 1:
-            raise ValueError(f"graph_fdr must be a number in (0, 1), got {q!r}")
-        if not isinstance(self.link_channels, (bool, np.bool_)):
-            raise ValueError(f"link_channels must be True or False, got {self.link_channels!r}")
 
     def _fit_network(self, Z: np.ndarray, features: pd.DataFrame):
         p = Z.shape[1]

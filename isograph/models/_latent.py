@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._core import draw_seed
 from ..network._edge_rules import select_edges
@@ -16,10 +16,18 @@ from ..network._factor_edges import (
     fit_latent_factors,
 )
 from ._base import BaseNetworkModel
-from ._latent_params import check_latent_params
+from ._constraints import (
+    COMMUNITIES,
+    EDGE_RULE,
+    FACTOR_MODEL,
+    check_edge_rule,
+    check_integer_sequence,
+)
+from ._docstrings import share_docs
 from ._warnings import explain_no_factors, warn_empty
 
 
+@share_docs
 class LatentNetworkModel(BaseNetworkModel):
     """Gene modules from a factor-analysis model of the features.
 
@@ -76,26 +84,7 @@ class LatentNetworkModel(BaseNetworkModel):
     tol : float, default=1e-2
         Convergence: log-likelihood gain per sample per iteration.
     max_iter : int, default=1000
-    min_module_size : int, default=5
-    community : {"leiden", "components"}, default="leiden"
-    resolution : float, default=1.0
-    merge_threshold : float in (0, 1] or None, default=0.85
-        Modules whose eigengenes correlate at ``|r| >= merge_threshold``
-        (average linkage) are merged, as WGCNA's ``mergeCloseModules`` does
-        (``mergeCutHeight = 1 - merge_threshold``): community detection cuts a
-        large, smooth response into patches with arbitrary borders. ``None``
-        keeps the communities as found.
-    max_edges_per_feature : int or None, default=30
-        Each feature keeps at most this many of its strongest edges that pass
-        the rule (an edge stays when either endpoint keeps it), so the edge
-        table holds at most ``max_edges_per_feature * n_features`` rows and
-        modules come from a sparse neighbour graph. ``None`` keeps every
-        passing edge (on a strong biological response, tens of millions from
-        30,000 features).
-    max_edges : int or None, default=20_000_000
-        Edge budget: a fit that would keep more edges stops, before the full
-        edge pass when an estimate already exceeds it, with an
-        :class:`~isograph.network.EdgeBudgetError` naming the remedies.
+    {community_parameters}
     random_state : int or None, default=None
         Seed of the cross-validation folds and the community detection
         (``None`` draws a fresh seed per fit, as in scikit-learn; an int
@@ -143,6 +132,10 @@ class LatentNetworkModel(BaseNetworkModel):
     array([ 0,  0,  0,  0,  0,  0, -1, -1, -1, -1, -1, -1])
     """
 
+    _parameter_constraints: dict = {
+        **BaseNetworkModel._parameter_constraints, **COMMUNITIES, **EDGE_RULE, **FACTOR_MODEL,
+    }
+
     def __init__(
         self,
         n_components="auto",
@@ -185,8 +178,9 @@ class LatentNetworkModel(BaseNetworkModel):
     _scores_inputs = True
 
     # ------------------------------------------------------------ checks
-    def _validate_params(self) -> None:
-        check_latent_params(self)
+    def _check_params(self) -> None:
+        check_edge_rule(self)
+        check_integer_sequence("n_components_grid", self.n_components_grid, 0, allow_none=True)
 
     # ------------------------------------------------------------- score
     @available_if(lambda est: est._scores_inputs)
@@ -210,8 +204,7 @@ class LatentNetworkModel(BaseNetworkModel):
         float
         """
         check_is_fitted(self, "components_")
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        Z = (X - self.mean_) / self.scale_
+        Z = self._standardized_input(X)
         model = FactorModel(self.components_, self.noise_variance_, np.zeros(Z.shape[1]),
                             n_iter=0, converged=True, loglike=float("nan"))
         return factor_loglikelihood(model, Z) - float(np.sum(np.log(self.scale_)))

@@ -11,9 +11,9 @@ from ..network._gene_modules import gene_modules_from_features
 from ..network._tables import gene_index
 from ._base import BaseNetworkModel
 from ._wgcna_params import (
+    WGCNA_CONSTRAINTS,
     WGCNA_MIN_FEATURES,
     WGCNA_MIN_SAMPLES,
-    check_wgcna_params,
     r_params,
     wgcna_calibration,
 )
@@ -109,6 +109,9 @@ class WgcnaNetworkModel(BaseNetworkModel):
     (40, 1)
     """
 
+    _parameter_constraints: dict = {**BaseNetworkModel._parameter_constraints,
+                                    **WGCNA_CONSTRAINTS}
+
     def __init__(
         self,
         power=None,
@@ -140,10 +143,6 @@ class WgcnaNetworkModel(BaseNetworkModel):
         self.random_state = random_state
         self.rscript = rscript
 
-    # ------------------------------------------------------------ params
-    def _validate_params(self) -> None:
-        check_wgcna_params(self)
-
     # --------------------------------------------------------------- fit
     def fit(self, X, y=None):
         """Run WGCNA on ``X`` (samples x features) and store its modules.
@@ -171,9 +170,6 @@ class WgcnaNetworkModel(BaseNetworkModel):
             return super().fit(X, y)
         finally:
             del self._run_state
-
-    def _validate_params_common(self) -> None:
-        """WGCNA's own checks (:meth:`_validate_params`) cover its parameters."""
 
     def _validate_input(self, X) -> np.ndarray:
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=WGCNA_MIN_SAMPLES)

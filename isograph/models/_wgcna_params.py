@@ -1,11 +1,11 @@
-"""WGCNA's parameters: their checks, the R script's inputs, the fit's diagnostics."""
+"""WGCNA's parameters: their rules, the R script's inputs, the fit's diagnostics."""
 
 from __future__ import annotations
 
-import numbers
 import os
+from numbers import Integral, Real
 
-import numpy as np
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 
 from .._core import int_seed
 from ._base import MIN_SAMPLES
@@ -23,44 +23,20 @@ WGCNA_MIN_SAMPLES = max(MIN_SAMPLES, 4)
 WGCNA_MIN_FEATURES = 4
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
-
-
-def check_wgcna_params(est) -> None:
-    """Raise ``ValueError`` naming the first WGCNA parameter out of its range."""
-    checks = [
-        ("power", est.power is None or (_is_int(est.power) and est.power >= 1),
-         "None or an integer >= 1"),
-        ("network_type", est.network_type in NETWORK_TYPES, f"one of {NETWORK_TYPES}"),
-        ("tom_type", est.tom_type in TOM_TYPES, f"one of {TOM_TYPES}"),
-        ("min_module_size", _is_int(est.min_module_size) and est.min_module_size >= 2,
-         "an integer >= 2"),
-        ("merge_cut_height",
-         _is_real(est.merge_cut_height) and 0 <= est.merge_cut_height <= 2,
-         "a number in [0, 2]"),
-        ("deep_split", _is_int(est.deep_split) and 0 <= est.deep_split <= 4,
-         "an integer in 0..4"),
-        ("max_block_size", _is_int(est.max_block_size) and est.max_block_size >= 2,
-         "an integer >= 2"),
-        ("edge_threshold", _is_real(est.edge_threshold) and 0 <= est.edge_threshold <= 1,
-         "a number in [0, 1]"),
-        ("max_edges_per_gene",
-         _is_int(est.max_edges_per_gene) and est.max_edges_per_gene >= 0,
-         "an integer >= 0"),
-        ("n_threads", _is_int(est.n_threads) and (est.n_threads >= 1 or est.n_threads == -1),
-         "an integer >= 1 or -1"),
-        ("timeout_seconds", est.timeout_seconds is None
-         or (_is_real(est.timeout_seconds) and est.timeout_seconds > 0),
-         "None or a number > 0"),
-    ]
-    for name, ok, expected in checks:
-        if not ok:
-            raise ValueError(f"{name} must be {expected}, got {getattr(est, name)!r}")
+#: WGCNA's parameter rules (merged with the base's in ``WgcnaNetworkModel``).
+WGCNA_CONSTRAINTS = {
+    "power": [Interval(Integral, 1, None, closed="left"), None],
+    "network_type": [StrOptions(set(NETWORK_TYPES))],
+    "tom_type": [StrOptions(set(TOM_TYPES))],
+    "merge_cut_height": [Interval(Real, 0, 2, closed="both")],
+    "deep_split": [Interval(Integral, 0, 4, closed="both")],
+    "max_block_size": [Interval(Integral, 2, None, closed="left")],
+    "edge_threshold": [Interval(Real, 0, 1, closed="both")],
+    "max_edges_per_gene": [Interval(Integral, 0, None, closed="left")],
+    "n_threads": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
+    "timeout_seconds": [Interval(Real, 0, None, closed="neither"), None],
+    "rscript": [str, os.PathLike, None],
+}
 
 
 def r_params(est) -> dict:

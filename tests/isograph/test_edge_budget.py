@@ -13,6 +13,7 @@ from isograph.models import (
     VaeNetworkModel,
 )
 from isograph.network import EdgeBudgetError, correlation_block, standardize, threshold_edges
+from tests.isograph.correlation_backend import CorrelationModel
 
 
 def _blocks(n=60, p=600, k=3, seed=0):
@@ -106,21 +107,22 @@ def test_default_vae_finds_the_three_planted_toy_modules():
 
 
 def test_modules_of_one_signal_are_merged_and_others_kept():
-    from isograph.network._merge import merge_close_modules
-
     rng = np.random.default_rng(0)
     z = rng.normal(size=(40, 2))
     X = np.hstack([z[:, [0]] + 0.3 * rng.normal(size=(40, 10)),   # module 0
                    -z[:, [0]] + 0.3 * rng.normal(size=(40, 10)),  # module 1: same signal, sign
                    z[:, [1]] + 0.3 * rng.normal(size=(40, 10))])  # module 2: another signal
-    Z, _, _ = standardize(X)
-    labels = np.repeat([0, 1, 2], 10)
-    merged, n = merge_close_modules(Z, labels, np.arange(30), 0.85)
-    assert n == 1 and len(set(merged[:20])) == 1 and merged[20] != merged[0]
-    assert merged[0] == 0  # renumbered by size: the merged module first
-    same, n = merge_close_modules(Z, labels, np.arange(30), None)
-    assert n == 0 and np.array_equal(same, labels)
-    with pytest.raises(ValueError, match="merge_threshold must be None or a number"):
+    # positive correlations only: modules 0 and 1 share no edge
+    kept = CorrelationModel(absolute=False).fit(X)
+    np.testing.assert_array_equal(kept.labels_, np.repeat([0, 1, 2], 10))
+    assert kept.calibration_["n_merged_modules"] == 0
+    merged = CorrelationModel(absolute=False, merge_threshold=0.85).fit(X)
+    labels = merged.labels_
+    assert merged.calibration_["n_merged_modules"] == 1 and merged.n_modules_ == 2
+    assert len(set(labels[:20])) == 1 and labels[20] != labels[0]
+    assert labels[0] == 0  # renumbered by size: the merged module first
+    assert merged.transform(X).shape == (40, 2)  # one eigengene per module left
+    with pytest.raises(ValueError, match=r"merge_threshold.* 1\.5"):  # names the value
         LatentNetworkModel(merge_threshold=1.5).fit(X)
 
 

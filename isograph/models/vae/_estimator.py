@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-import torch
-
 from ..._core._torch import torch_threads
 from .._base import BaseNetworkModel
-from ._fit import fit_vae_network, standardized_input
-from ._training import decoded_signal, evaluate, latent_mean
-from ._validation import validate_vae_params
+from .._constraints import COMMUNITIES
+from .._docstrings import share_docs
+from ._fit import fit_vae_network
+from ._fitted import FittedVae
+from ._validation import VAE_CONSTRAINTS, check_vae_params
 
 
-class VaeNetworkModel(BaseNetworkModel):
+@share_docs
+class VaeNetworkModel(FittedVae, BaseNetworkModel):
     """Gene modules from the Pearson correlation of a beta-VAE's decoded signal.
 
     Samples are the VAE's observations and (standardized) features its
@@ -72,28 +72,7 @@ class VaeNetworkModel(BaseNetworkModel):
         (every value from one similarity pass).
     activity_threshold, discordance_threshold : float
         Gene-role thresholds (see :func:`isograph.network.gene_roles`).
-    min_module_size : int
-        Smaller modules are unassigned (``-1``); 5 as in the other backends.
-    community : {"leiden", "components"}
-    resolution : float
-        Leiden resolution.
-    merge_threshold : float in (0, 1] or None, default=0.85
-        Modules whose eigengenes correlate at ``|r| >= merge_threshold``
-        (average linkage) are merged, as WGCNA's ``mergeCloseModules`` does
-        (``mergeCutHeight = 1 - merge_threshold``): community detection cuts a
-        large, smooth response into patches with arbitrary borders. ``None``
-        keeps the communities as found.
-    max_edges_per_feature : int or None, default=30
-        Each feature keeps at most this many of its strongest edges that pass
-        the rule (an edge stays when either endpoint keeps it), so the edge
-        table holds at most ``max_edges_per_feature * n_features`` rows and
-        modules come from a sparse neighbour graph. ``None`` keeps every
-        passing edge (on a strong biological response, tens of millions from
-        30,000 features).
-    max_edges : int or None, default=20_000_000
-        Edge budget: a fit that would keep more edges stops, before the full
-        edge pass when an estimate already exceeds it, with an
-        :class:`~isograph.network.EdgeBudgetError` naming the remedies.
+    {community_parameters}
     device : {"auto", "cpu", "cuda", "cuda:<i>", "mps"}
         ``"auto"`` uses CUDA when available, else the CPU; ``"mps"`` (Apple
         GPU) only when asked for. Results are reproducible under
@@ -157,6 +136,10 @@ class VaeNetworkModel(BaseNetworkModel):
     >>> len(set(model.labels_[:10])), len(set(model.labels_[10:20]))
     (1, 1)
     """
+
+    _parameter_constraints: dict = {
+        **BaseNetworkModel._parameter_constraints, **COMMUNITIES, **VAE_CONSTRAINTS,
+    }
 
     def __init__(
         self,
@@ -228,8 +211,8 @@ class VaeNetworkModel(BaseNetworkModel):
         self.verbose = verbose
 
     # ------------------------------------------------------------ params
-    def _validate_params(self) -> None:
-        validate_vae_params(self)
+    def _check_params(self) -> None:
+        check_vae_params(self)
 
     def _role_params(self) -> dict:
         return {"activity_threshold": float(self.activity_threshold),
@@ -239,89 +222,6 @@ class VaeNetworkModel(BaseNetworkModel):
     def _fit_network(self, Z, features):
         with torch_threads(self.n_threads):
             return fit_vae_network(self, Z, features)
-
-    def encode(self, X) -> np.ndarray:
-        """Posterior mean of the latent code, shape ``(n_samples, latent_dim_)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray
-        """
-        return latent_mean(self.module_, standardized_input(self, X))
-
-    def reconstruct(self, X) -> np.ndarray:
-        """The decoded signal of ``X`` in the units of ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features)
-        """
-        D = decoded_signal(self.module_, standardized_input(self, X)).astype(np.float64)
-        return D * self.scale_ + self.mean_
-
-    def score(self, X, y=None) -> float:
-        """Mean evidence lower bound (ELBO) per sample of ``X`` (higher is better).
-
-        The ELBO of the fitted VAE on ``X`` standardized with the training mean
-        and scale (latent means decoded, as in validation), plus the
-        log-Jacobian of that scaling, so that it bounds the log-likelihood of
-        ``X`` itself. On held-out samples it is what ``GridSearchCV`` needs to
-        compare settings without a custom scorer.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        float
-        """
-        with torch.no_grad():
-            terms = evaluate(self.module_, standardized_input(self, X))
-        return float(terms.elbo) - float(np.sum(np.log(self.scale_)))
-
-    def save_checkpoint(self, path):
-        """Write ``vae_checkpoint.pt`` (see :func:`isograph.models.save_checkpoint`).
-
-        Parameters
-        ----------
-        path : str or Path
-
-        Returns
-        -------
-        Path
-        """
-        from ._checkpoint import save_checkpoint
-
-        return save_checkpoint(self, path)
-
-    @classmethod
-    def load_checkpoint(cls, path, *, feature_names=None) -> VaeNetworkModel:
-        """A fitted model from a checkpoint (see :func:`isograph.models.load_checkpoint`).
-
-        Parameters
-        ----------
-        path : str or Path
-        feature_names : sequence of str, optional
-            Refuse a checkpoint whose features differ from these.
-
-        Returns
-        -------
-        VaeNetworkModel
-        """
-        from ._checkpoint import load_checkpoint
-
-        return load_checkpoint(path, feature_names=feature_names)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -11,7 +11,6 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..._core import draw_seed
 from ..._core._torch import resolve_device, torch_seeded
@@ -29,13 +28,6 @@ from .._warnings import warn_empty
 from ._module import VaeModule
 from ._training import decoded_signal, evaluate, fit_loop, warn_if_collapsed
 from ._validation import capped_latent_grid, latent_grid, training_config, validation_size
-
-
-def standardized_input(est, X) -> torch.Tensor:
-    """``X`` checked against the fitted ``est`` and scaled with its training mean and scale."""
-    check_is_fitted(est, "module_")
-    X = validate_data(est, X, dtype=np.float64, reset=False)
-    return torch.from_numpy(((X - est.mean_) / est.scale_).astype(np.float32))
 
 
 def train_module(est, X_train, X_val, n_latent, seed, device, *, max_epochs=None,

@@ -1,12 +1,14 @@
-"""Parameter checks of :class:`VaeNetworkModel` (each error names the parameter)."""
+"""The parameter rules of :class:`VaeNetworkModel` and the limits small data sets on them."""
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from ..._core._torch import resolve_device
+from .._constraints import check_integer_sequence
 from .._warnings import warn_small
 from ._training import TrainingConfig
 
@@ -16,80 +18,48 @@ MAX_LATENT_SHARE = 0.25
 MIN_VALIDATION = 3
 
 
-def _fail(name: str, value, expected: str):
-    raise ValueError(f"{name} must be {expected}, got {value!r}")
+#: The VAE's own parameter rules (merged with the shared ones in ``VaeNetworkModel``).
+VAE_CONSTRAINTS = {
+    "latent_dim": [Interval(Integral, 1, None, closed="left"), "array-like"],
+    "hidden_layer_sizes": ["array-like"],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "beta": [Interval(Real, 0, None, closed="neither")],
+    "kl_warmup": [Interval(Integral, 0, None, closed="left")],
+    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+    "early_stopping": ["boolean"],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "collapse_threshold": [Interval(Real, 0, None, closed="left")],
+    "signal_fdr": [Interval(Real, 0, 1, closed="neither"), None],
+    "alpha": [Interval(Real, 0, 1, closed="right")],
+    "alpha_switch": [Interval(Real, 0, 1, closed="right"), None],
+    "alpha_abundance": [Interval(Real, 0, 1, closed="right"), None],
+    "allow_abundance_abundance": ["boolean"],
+    "alpha_abundance_grid": ["array-like", None],
+    "activity_threshold": [Interval(Real, 0, 1, closed="both")],
+    "discordance_threshold": [Interval(Real, 0, 1, closed="both")],
+    "device": [str],
+    "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+    "verbose": ["verbose"],
+}
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value) -> bool:
-    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and bool(np.isfinite(value)))
-
-
-def _check_int(est, name: str, minimum: int) -> None:
-    value = getattr(est, name)
-    if not _is_int(value) or value < minimum:
-        _fail(name, value, f"an integer >= {minimum}")
-
-
-def _check_real(est, name: str, low: float, high: float, *, low_open: bool = False,
-                high_open: bool = False, allow_none: bool = False) -> None:
-    value = getattr(est, name)
-    if value is None and allow_none:
-        return
-    ok = _is_real(value) and (value > low if low_open else value >= low) and (
-        value < high if high_open else value <= high)
-    if not ok:
-        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        _fail(name, value, f"a number in {interval}" + (" or None" if allow_none else ""))
-
-
-def _int_sequence(value) -> bool:
-    try:
-        items = list(value)
-    except TypeError:
-        return False
-    return bool(items) and all(_is_int(v) and v >= 1 for v in items)
-
-
-def validate_vae_params(est) -> None:
-    """Raise ``ValueError`` naming the first invalid parameter of ``est``."""
-    d = est.latent_dim
-    if not ((_is_int(d) and d >= 1) or (not isinstance(d, str) and _int_sequence(d))):
-        _fail("latent_dim", d, "an integer >= 1 or a non-empty sequence of them")
-    h = est.hidden_layer_sizes
-    if isinstance(h, str) or not _int_sequence(h):
-        _fail("hidden_layer_sizes", h, "a non-empty sequence of integers >= 1")
-    _check_real(est, "dropout", 0.0, 1.0, high_open=True)
-    _check_real(est, "beta", 0.0, np.inf, low_open=True, high_open=True)
-    _check_int(est, "kl_warmup", 0)
-    _check_int(est, "max_epochs", 1)
-    _check_int(est, "batch_size", 1)
-    _check_real(est, "learning_rate", 0.0, np.inf, low_open=True, high_open=True)
-    _check_real(est, "weight_decay", 0.0, np.inf, high_open=True)
-    _check_real(est, "validation_fraction", 0.0, 1.0, high_open=True)
-    if not isinstance(est.early_stopping, (bool, np.bool_)):
-        _fail("early_stopping", est.early_stopping, "True or False")
-    _check_int(est, "n_iter_no_change", 1)
-    _check_real(est, "tol", 0.0, np.inf, high_open=True)
-    _check_real(est, "collapse_threshold", 0.0, np.inf, high_open=True)
-    _check_real(est, "signal_fdr", 0.0, 1.0, low_open=True, high_open=True, allow_none=True)
-    _check_real(est, "alpha", 0.0, 1.0, low_open=True)
-    _check_real(est, "alpha_switch", 0.0, 1.0, low_open=True, allow_none=True)
-    _check_real(est, "alpha_abundance", 0.0, 1.0, low_open=True, allow_none=True)
-    if not isinstance(est.allow_abundance_abundance, (bool, np.bool_)):
-        _fail("allow_abundance_abundance", est.allow_abundance_abundance, "True or False")
+def check_vae_params(est) -> None:
+    """The rules :data:`VAE_CONSTRAINTS` cannot state (sequences, ties, the device)."""
+    if not isinstance(est.latent_dim, Integral):
+        check_integer_sequence("latent_dim", est.latent_dim, 1)
+    check_integer_sequence("hidden_layer_sizes", est.hidden_layer_sizes, 1)
     grid = est.alpha_abundance_grid
     if grid is not None:
-        try:
-            values = [float(v) for v in grid] if not isinstance(grid, str) else []
-        except (TypeError, ValueError):
-            values = []
-        if not values or not all(0.0 < v <= 1.0 for v in values):
-            _fail("alpha_abundance_grid", grid, "None or a non-empty sequence of numbers in (0, 1]")
+        values = np.asarray(grid, dtype=object).ravel()
+        if not values.size or not all(isinstance(v, Real) and not isinstance(v, bool)
+                                      and 0.0 < v <= 1.0 for v in values):
+            raise ValueError("alpha_abundance_grid must be None or a non-empty sequence of "
+                             f"numbers in (0, 1], got {grid!r}")
         if est.alpha_abundance is not None:
             raise ValueError(
                 f"alpha_abundance={est.alpha_abundance!r} and alpha_abundance_grid={grid!r} "
@@ -100,11 +70,6 @@ def validate_vae_params(est) -> None:
                 f"alpha_abundance_grid={grid!r} calibrates abundance–abundance edges, which "
                 "allow_abundance_abundance=False forbids; set one of them"
             )
-    _check_real(est, "activity_threshold", 0.0, 1.0)
-    _check_real(est, "discordance_threshold", 0.0, 1.0)
-    _check_int(est, "verbose", 0)
-    if est.n_threads is not None:
-        _check_int(est, "n_threads", 1)
     resolve_device(est.device)
 
 
@@ -138,7 +103,7 @@ def capped_latent_grid(grid: list[int], n_train: int) -> list[int]:
 
 def latent_grid(est) -> list[int]:
     """``est.latent_dim`` as a sorted list of distinct sizes (one size: a list of one)."""
-    if isinstance(est.latent_dim, numbers.Integral):
+    if isinstance(est.latent_dim, Integral):
         return [int(est.latent_dim)]
     return sorted({int(d) for d in est.latent_dim})
 
