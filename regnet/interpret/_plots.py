@@ -40,21 +40,32 @@ def _valid(weights: pd.DataFrame, columns) -> pd.DataFrame:
     return frame
 
 
-def _is_tf(frame: pd.DataFrame) -> np.ndarray:
-    if "is_tf" in frame.columns:
-        return frame["is_tf"].fillna(False).to_numpy(bool)
-    return np.zeros(len(frame), dtype=bool)
+def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """The optional boolean ``column`` of ``frame``; False where missing or NA."""
+    if column not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return frame[column].fillna(False).to_numpy(bool)
 
 
-def _mark_unstable(ax, x, y, frame: pd.DataFrame) -> None:
-    """Circle the genes whose weight is training noise (``unstable`` column), if any."""
-    if "unstable" not in frame.columns:
-        return
-    flag = frame["unstable"].fillna(False).to_numpy(bool)
-    if flag.any():
-        ax.scatter(np.asarray(x)[flag], np.asarray(y)[flag], s=40, facecolors="none",
+def _scatter_weights(ax, x, frame: pd.DataFrame, weights: pd.DataFrame, *, tf_color,
+                     other_color, **kwargs):
+    """Each gene's ``weight`` (y, in [0, 1]) of ``frame`` against ``x``; returns the weights.
+
+    TFs (``is_tf`` column) are drawn over the other genes; genes whose weight is
+    training noise (``unstable`` column), if any, are circled. The y label names
+    the method recorded in ``weights.attrs`` (``frame`` may have lost them in a join).
+    """
+    y = frame["weight"].to_numpy(np.float64)
+    _scatter_by_tf(ax, x, y, _flag(frame, "is_tf"), tf_color=tf_color,
+                   other_color=other_color, **kwargs)
+    unstable = _flag(frame, "unstable")
+    if unstable.any():
+        ax.scatter(np.asarray(x)[unstable], y[unstable], s=40, facecolors="none",
                    edgecolors="black", linewidths=0.8, zorder=3,
-                   label=f"unstable across seeds ({int(flag.sum())})")
+                   label=f"unstable across seeds ({int(unstable.sum())})")
+    ax.set_ylabel(_method_label(weights))
+    ax.set_ylim(-0.05, 1.05)
+    return y
 
 
 def _method_label(weights: pd.DataFrame) -> str:
@@ -92,10 +103,8 @@ def plot_shrinkage_vs_degree(weights: pd.DataFrame, *, degree: str = "degree", a
         raise ValueError(f"no gene has a finite weight and {degree} > 0.")
     ax = _get_ax(ax)
     x = frame[degree].to_numpy(np.float64)
-    y = frame["weight"].to_numpy(np.float64)
-    _scatter_by_tf(ax, x, y, _is_tf(frame), tf_color=tf_color, other_color=other_color,
-                   **kwargs)
-    _mark_unstable(ax, x, y, frame)
+    y = _scatter_weights(ax, x, frame, weights, tf_color=tf_color, other_color=other_color,
+                         **kwargs)
     if np.unique(x).size >= 2:
         slope, intercept = np.polyfit(np.log(x), y, 1)
         grid = np.geomspace(x.min(), x.max(), 50)
@@ -104,8 +113,6 @@ def plot_shrinkage_vs_degree(weights: pd.DataFrame, *, degree: str = "degree", a
     ax.set_xscale("log")
     ax.set_xlabel(degree.replace("_", " ") + (" (neighbours in the message graph)"
                                                if degree == "degree" else ""))
-    ax.set_ylabel(_method_label(weights))
-    ax.set_ylim(-0.05, 1.05)
     ax.set_title("Shrinkage weight vs degree")
     ax.legend(loc="best", fontsize="small")
     return ax
@@ -166,13 +173,9 @@ def plot_shrinkage_vs_expression(weights: pd.DataFrame, *, ax=None, tf_color="re
     """
     frame = _valid(weights, ["mean_expression"])
     ax = _get_ax(ax)
-    x, y = frame["mean_expression"].to_numpy(np.float64), frame["weight"].to_numpy(np.float64)
-    _scatter_by_tf(ax, x, y, _is_tf(frame), tf_color=tf_color, other_color=other_color,
-                   **kwargs)
-    _mark_unstable(ax, x, y, frame)
+    _scatter_weights(ax, frame["mean_expression"].to_numpy(np.float64), frame, weights,
+                     tf_color=tf_color, other_color=other_color, **kwargs)
     ax.set_xlabel("mean expression over cells")
-    ax.set_ylabel(_method_label(weights))
-    ax.set_ylim(-0.05, 1.05)
     ax.set_title("Shrinkage weight vs expression")
     ax.legend(loc="best", fontsize="small")
     return ax
@@ -206,14 +209,11 @@ def plot_shrinkage_vs_bayes(weights: pd.DataFrame, bayes: pd.DataFrame, *, ax=No
         raise ValueError("weights and bayes share no gene with a finite weight.")
     stats = compare_weights(frame, other)
     ax = _get_ax(ax)
-    x, y = both["bayes"].to_numpy(np.float64), both["weight"].to_numpy(np.float64)
-    _scatter_by_tf(ax, x, y, _is_tf(both), tf_color=tf_color, other_color=other_color, **kwargs)
-    _mark_unstable(ax, x, y, both)
+    _scatter_weights(ax, both["bayes"].to_numpy(np.float64), both, weights,
+                     tf_color=tf_color, other_color=other_color, **kwargs)
     ax.plot([0, 1], [0, 1], color="black", ls="--", lw=1, label="y = x")
     ax.set_xlim(-0.05, 1.05)
-    ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel("empirical-Bayes weight λ / (λ + ρ_i)")
-    ax.set_ylabel(_method_label(weights))
     ax.set_title(f"Learned vs empirical-Bayes weights ({stats['n_genes']} genes)\n"
                  f"Pearson r = {stats['pearson']:.2f}, Spearman ρ = {stats['spearman']:.2f}",
                  fontsize="medium")

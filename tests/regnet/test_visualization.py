@@ -22,6 +22,8 @@ from regnet.interpret import (  # noqa: E402
 )
 from regnet.visualization.visualize_regnet import main, read_tf_file  # noqa: E402
 
+from .test_interpret import small_data  # noqa: E402
+
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 RED, BLUE = to_rgba("red"), to_rgba("blue")
@@ -158,6 +160,7 @@ def test_shrinkage_vs_bayes_reports_correlation():
     ax = plot_shrinkage_vs_bayes(weights, bayes)
     stats = compare_weights(weights, bayes)
     assert f"Pearson r = {stats['pearson']:.2f}" in ax.get_title()
+    assert "finite difference" in ax.get_ylabel()  # the method of weights, lost in the join
     (identity,) = ax.get_lines()
     np.testing.assert_allclose(identity.get_xydata(), [[0, 0], [1, 1]])
     assert sum(len(c.get_offsets()) for c in ax.collections) == stats["n_genes"]
@@ -174,21 +177,9 @@ def test_plot_input_errors():
 
 
 # --------------------------------------------------------------------- CLI
-def tiny_data(seed=0, n_genes=24, n_cells=10, n_tfs=5):
-    rng = np.random.default_rng(seed)
-    genes = [f"G{i:02d}" for i in range(n_genes)]
-    expression = rng.normal(size=(n_genes, n_cells))
-    edges = [(genes[j % n_tfs], genes[j]) for j in range(n_tfs, n_genes - 2)] + [("G00", "G01")]
-    for tf, target in edges:
-        expression[genes.index(target)] += expression[genes.index(tf)]
-    X = pd.DataFrame(np.exp(expression / 2), index=genes,
-                     columns=[f"c{i}" for i in range(n_cells)])
-    return X, pd.DataFrame(edges, columns=["TF", "Target"]), genes[:n_tfs]
-
-
 @pytest.fixture(scope="module")
 def pretrain_dir(tmp_path_factory):
-    X, edges, tfs = tiny_data()
+    X, edges, tfs = small_data()
     model = RegNet(8, latent_channels=4, heads=2, max_epochs=3, patience=2,
                    validation_fraction=0.3, random_state=0).fit(X, edges, tfs=tfs)
     path = tmp_path_factory.mktemp("pretrain")
@@ -224,7 +215,7 @@ def test_cli_writes_readable_pngs(pretrain_dir, capsys):
 
 
 def test_cli_expression_csv_and_tf_file(pretrain_dir, tmp_path):
-    X, _, _ = tiny_data()
+    X, _, _ = small_data()
     csv = tmp_path / "BL--ExpressionData.csv"
     X.to_csv(csv)
     tf_file = tmp_path / "TF.csv"
