@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ._inputs import check_expression
+from ._inputs import _preview, check_expression
 
 __all__ = [
     "DroppedPairsWarning",
@@ -30,12 +30,6 @@ class DroppedPairsWarning(UserWarning):
 
 class SmallNetworkWarning(UserWarning):
     """The network is too small for the validation asked for; ``fit`` fell back (see Notes)."""
-
-
-def _preview(items, limit: int = 5) -> str:
-    items = list(items)
-    head = ", ".join(repr(i) for i in items[:limit])
-    return f"[{head}{', ...' if len(items) > limit else ''}] ({len(items)} in all)"
 
 
 def _is_anndata(X) -> bool:

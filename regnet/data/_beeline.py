@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ._layouts import (
+    _preview,
     beeline_expression_path,
     clean_network,
     detect_layout,
@@ -22,18 +23,10 @@ from ._layouts import (
 __all__ = ["BeelineData", "BeelineDataWarning", "load_beeline", "read_expression"]
 
 _ERRORS = ("raise", "drop")
-_SHOW = 5
 
 
 class BeelineDataWarning(UserWarning):
     """Rows of a BEELINE folder were dropped because ``errors="drop"`` was passed."""
-
-
-def _preview(items) -> str:
-    items = list(items)
-    shown = ", ".join(repr(i) for i in items[:_SHOW])
-    more = f", ... ({len(items)} in all)" if len(items) > _SHOW else ""
-    return f"[{shown}{more}]"
 
 
 @dataclass(repr=False)

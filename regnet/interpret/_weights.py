@@ -95,11 +95,8 @@ def shrinkage_weights(
     """
     _check_choice("method", method, METHODS)
     _check_choice("reference", reference, REFERENCES)
-    if not hasattr(model, "first_layer_states"):
-        raise TypeError(f"model must be a fitted regnet.RegNet; got {type(model).__name__}.")
-    check_is_fitted(model, "module_")
+    expression = _expression(model, X)
     states = model.first_layer_states(X)
-    expression = model.expression_ if X is None else check_expression(X)
     genes = states["x"].index
     graph = message_graph(genes, model.edges_)
     linked = graph.degree > 0  # isolated genes have no m: nothing to weigh, nothing to compute
@@ -113,6 +110,14 @@ def shrinkage_weights(
     result = _with_gene_table(weights, model, expression, graph)
     result.attrs.update(method=method, reference=reference, eps=float(eps))
     return result
+
+
+def _expression(model, X) -> pd.DataFrame:
+    """Genes x cells behind the weights of ``model``: ``X``, or the expression seen in fit."""
+    if not hasattr(model, "first_layer_states"):
+        raise TypeError(f"model must be a fitted regnet.RegNet; got {type(model).__name__}.")
+    check_is_fitted(model, "module_")
+    return model.expression_ if X is None else check_expression(X)
 
 
 def _with_gene_table(weights: pd.DataFrame, model, expression: pd.DataFrame,
@@ -173,11 +178,8 @@ def encoder_weights(model, X: pd.DataFrame | None = None, *, genes=None,
     --------
     shrinkage_weights : the first layer alone.
     """
-    if not hasattr(model, "first_layer_states"):
-        raise TypeError(f"model must be a fitted regnet.RegNet; got {type(model).__name__}.")
-    check_is_fitted(model, "module_")
+    expression = _expression(model, X)
     index, feats, _, _ = model._encode(X)
-    expression = model.expression_ if X is None else check_expression(X)
     graph = message_graph(index, model.edges_)
     linked = graph.degree > 0
     if genes is None:
