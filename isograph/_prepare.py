@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
+from ._core._warn import warn
 from .features import ExpressedGeneFilter, SampleQC
 from .features._qc import TraitWarning
 
@@ -41,8 +40,8 @@ def uninformative_traits(samples: pd.DataFrame, traits: list) -> dict:
             reasons[trait] = f"a single value ({known.iloc[0]!r}) in every sample"
     if reasons:
         listed = "; ".join(f"{t}: {why}" for t, why in reasons.items())
-        warnings.warn(f"traits not tested against eigengenes: {listed}. They are listed in "
-                      "result.calibration['qc']['untested_traits']", TraitWarning, stacklevel=3)
+        warn(f"traits not tested against eigengenes: {listed}. They are listed in "
+                      "result.calibration['qc']['untested_traits']", TraitWarning)
     return reasons
 
 

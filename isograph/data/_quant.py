@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path, PurePath
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .._core._warn import warn
 from ._annotation import read_transcript_to_gene, tidy_map
 from ._annotation import strip_version as _strip
 from ._container import IsoformData
@@ -267,12 +267,11 @@ def _unmapped_report(counts, mapped, strip_version: bool, tx: pd.DataFrame) -> d
             f"{list(tx['transcript_id'][:3])}).{hint}"
         )
     if len(unmapped):
-        warnings.warn(
+        warn(
             f"{len(unmapped)} of {len(mapped)} quantified transcripts ({overall * 100:.2g}% of "
             f"the reads) are not in transcript_to_gene and are left out (e.g. "
             f"{list(unmapped[:3])}); see data.metadata['import'].{hint}",
-            UnmappedTranscriptsWarning, stacklevel=3,
-        )
+            UnmappedTranscriptsWarning)
     return {
         "n_transcripts_quantified": int(len(mapped)),
         "n_unmapped": int(len(unmapped)),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import numbers
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import torch
 
+from .._core._warn import warn
 from ..network import feature_table
 from ._direction import (
     LatentDirection,
@@ -195,10 +195,10 @@ def integrated_gradients(
     total = np.abs(diff).sum()
     relative = float(np.abs(delta).sum() / total) if total > 0 else 0.0
     if relative > COMPLETENESS_TOLERANCE:
-        warnings.warn(f"Integrated Gradients attributions of {direction.module} miss the output "
+        warn(f"Integrated Gradients attributions of {direction.module} miss the output "
                       f"difference by {relative:.1%} (more than "
                       f"{COMPLETENESS_TOLERANCE:.0%}); raise n_steps (now {n_steps})",
-                      CompletenessWarning, stacklevel=2)
+                      CompletenessWarning)
 
     names = getattr(model, "feature_names_in_", None)
     if names is None:

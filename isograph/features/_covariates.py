@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from .._core._warn import warn
 
 
 class CovariateWarning(UserWarning):
@@ -128,11 +129,9 @@ def learn_encoding(
                 specs.append(CovariateSpec(name, NUMERIC, mean=float(finite.mean()),
                                            n_missing=n_missing))
     for name, reason in skipped.items():
-        warnings.warn(
+        warn(
             f"covariate {name!r} is skipped: it is {reason.replace('_', ' ')} in the fit samples.",
-            CovariateWarning,
-            stacklevel=3,
-        )
+            CovariateWarning)
     return specs, skipped
 
 
@@ -154,12 +153,10 @@ def encode(frame: pd.DataFrame, specs: list[CovariateSpec]) -> np.ndarray:
         unseen = (codes < 0) & column.notna().to_numpy()
         if unseen.any():
             levels = pd.unique(column[unseen])
-            warnings.warn(
+            warn(
                 f"covariate {spec.name!r} has levels not seen in fit {list(levels)[:5]}; "
                 "they are treated like missing values (fit level frequencies).",
-                CovariateWarning,
-                stacklevel=3,
-            )
+                CovariateWarning)
         dummies = (codes[:, None] == np.arange(1, len(spec.levels))[None, :]).astype(np.float64)
         dummies[codes < 0] = spec.frequencies
         blocks.append(dummies)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from numbers import Integral, Real
 
@@ -12,6 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from .._core._warn import warn
 from ._mapping import (
     GeneGroups,
     input_feature_names,
@@ -178,11 +178,11 @@ class ExpressedGeneFilter(TransformerMixin, BaseEstimator):
         self.transcript_to_gene_ = pd.Series(labels[self.keep_], index=names[self.keep_],
                                              name="gene_id", dtype=object)
         if not kept_gene.any():
-            warnings.warn(
+            warn(
                 f"ExpressedGeneFilter kept none of {self.n_genes_in_} genes: none reaches "
                 f"{self.cpm_cutoff_:.3g} CPM in {self.min_samples_:g} samples; lower "
                 "min_count or pass groups (y) so a gene expressed in one group is kept",
-                ExpressionFilterWarning, stacklevel=3)
+                ExpressionFilterWarning)
         return self
 
     def transform(self, X):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from numbers import Real
 
 import numpy as np
@@ -11,6 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from .._core._warn import warn
 from ._mapping import validate_counts
 
 QC_COLUMNS = ["sample", "library_size", "depth_ratio", "zero_fraction", "zero_excess",
@@ -131,11 +131,11 @@ class SampleQC(TransformerMixin, BaseEstimator):
                 if row.zero_heavy:
                     why.append(f"{row.zero_fraction:.0%} zeros (median + {row.zero_excess:.0%})")
                 parts.append(f"{row.sample!s} ({', '.join(why)})")
-            warnings.warn(
+            warn(
                 f"{len(parts)} of {len(self.qc_)} samples fail QC: {'; '.join(parts[:10])}"
                 f"{' ...' if len(parts) > 10 else ''}. Check or drop them before fitting "
                 "(thresholds: max_depth_ratio, max_zero_excess)",
-                SampleQCWarning, stacklevel=3)
+                SampleQCWarning)
         return self
 
     def transform(self, X):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
@@ -10,6 +9,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._core._warn import warn
 from ..network import (
     collapse_edges,
     detect_modules,
@@ -203,10 +203,10 @@ class BaseNetworkModel(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         scores = self._scores(X)
         if self.n_modules_ == 0:
             # (n, 0) is a valid answer, but silently breaks the next Pipeline step.
-            warnings.warn(NoModulesWarning(
+            warn(NoModulesWarning(
                 f"{type(self).__name__} found no module in fit, so transform returns an "
                 f"array of shape ({scores.shape[0]}, 0); loosen alpha/fdr or lower "
-                f"min_module_size (now {self.min_module_size})"), stacklevel=2)
+                f"min_module_size (now {self.min_module_size})"))
         return scores
 
     def _scores(self, X) -> np.ndarray:

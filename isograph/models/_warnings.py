@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import warnings
+from .._core._warn import warn
 
 
 class SmallDataWarning(UserWarning):
@@ -24,12 +24,12 @@ class NoModulesWarning(EmptyResultWarning):
 
 def warn_small(message: str) -> None:
     """Raise :class:`SmallDataWarning` pointing at the caller of ``fit``."""
-    warnings.warn(message, SmallDataWarning, stacklevel=4)
+    warn(message, SmallDataWarning)
 
 
 def warn_empty(message: str) -> None:
     """Raise :class:`EmptyResultWarning` pointing at the caller of ``fit``."""
-    warnings.warn(message, EmptyResultWarning, stacklevel=4)
+    warn(message, EmptyResultWarning)
 
 
 def explain_no_modules(n_genes: int, n_edges: int, largest: int, min_module_size: int) -> str:

@@ -7,13 +7,13 @@ the epochs run inside the shared loop :func:`isograph._core._training.fit_loop`.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from ..._core._training import fit_loop as shared_fit_loop
+from ..._core._warn import warn
 from ._module import VaeLoss, VaeModule
 
 
@@ -214,11 +214,9 @@ def warn_if_collapsed(kl_per_dim: np.ndarray, threshold: float) -> np.ndarray:
     collapsed = collapsed_dimensions(kl_per_dim, threshold)
     d = len(kl_per_dim)
     if d and 2 * collapsed.size >= d:
-        warnings.warn(
+        warn(
             f"posterior collapse: {collapsed.size} of {d} latent dimensions have KL < "
             f"{threshold} nats (dimensions {collapsed.tolist()}); the decoded signal uses "
             "few latent factors. Lower beta, lengthen kl_warmup or choose a smaller latent_dim.",
-            PosteriorCollapseWarning,
-            stacklevel=3,
-        )
+            PosteriorCollapseWarning)
     return collapsed
