@@ -6,7 +6,8 @@ renamed; ``_lock``: one writer per target; ``_stale``: temporary folders named
 after their owner's pid, removed once it is gone; ``_json``: the one JSON
 sanitizer; ``_seed``: seeds from ``random_state``; ``_torch`` (import it by
 name, it loads torch lazily): device, threads, seeding and checkpoint reading;
-``_training`` (by name too): the early-stopping loop of the VAE and RegNet.
+``_training`` (by name too): the early-stopping loop of the VAE and RegNet;
+``_warn``: warnings that name the user's line, not ours.
 """
 
 from ._file import atomic_file
