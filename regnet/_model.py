@@ -309,19 +309,6 @@ class RegNet(RegNetReadersMixin, RegNetStorageMixin, BaseEstimator):
         self.calibration_ = calibration_report(self._logits(val[0], val[1]), val[2])
         return self
 
-    # The readers and save/load are written in mixins, one file per responsibility.
-    # Bound here they are RegNet's own members, which the API reference lists (it
-    # documents no inherited members: docs/conf.py).
-    candidate_pairs = RegNetReadersMixin.candidate_pairs
-    decision_function = RegNetReadersMixin.decision_function
-    predict_proba = RegNetReadersMixin.predict_proba
-    transform = RegNetReadersMixin.transform
-    get_feature_names_out = RegNetReadersMixin.get_feature_names_out
-    first_layer_states = RegNetReadersMixin.first_layer_states
-    first_layer_aggregate = RegNetReadersMixin.first_layer_aggregate
-    save = RegNetStorageMixin.save
-    load = vars(RegNetStorageMixin)["load"]  # the classmethod, not one bound to the mixin
-
     def _check_params(self) -> None:
         """Parameter rules and the device, checked before any data is touched."""
         self._validate_params()
