@@ -14,7 +14,7 @@ from .data import IsoformData
 from .data._coerce import as_isoform_data
 from .features import CovariateResidualizer, GeneAbundance, MultiplexFeatures, SwitchCoordinates
 from .models._base import MIN_SAMPLES
-from .models._registry import DEFAULT_BACKEND, backend_name, make_backend
+from .models._registry import DEFAULT_BACKEND, backend_name, check_backend_params, make_backend
 from .network import feature_table, trait_associations
 
 CHANNELS = ("both", "switch", "abundance")
@@ -158,6 +158,7 @@ def fit_dataset(
         choice = {"requested": "auto", "chosen": backend, "reason": reason}
     try:
         model = make_backend(backend, **backend_params)
+        check_backend_params(model)  # before minutes of feature work, not after
     except ValueError as err:
         if choice is None:
             raise

@@ -198,6 +198,18 @@ def test_invalid_data_is_rejected_before_fitting(sim):
         fit_dataset(bad, CorrelationModel())
 
 
+def test_backend_parameters_are_checked_before_the_data(sim):
+    # a parameter fit would refuse fails first, before the (slow) feature work
+    bad = sim.data.subset_samples(sim.data.sample_ids[:10])
+    bad.transcript_counts.iloc[0, 0] = -1
+    with pytest.raises(ValueError, match="'alpha' parameter of LatentNetworkModel"):
+        fit_dataset(bad, "latent", alpha=2.0)
+    with pytest.raises(ValueError, match="alpha and fdr are both None"):
+        fit_dataset(bad, "latent", alpha=None, fdr=None)
+    with pytest.raises(ValueError, match="backend='auto' chose 'latent'.*'fdr' parameter"):
+        fit_dataset(bad, fdr=1.5)
+
+
 def test_anndata_export(sim, result):
     adata = result.to_anndata()
     assert adata.shape == (sim.data.n_samples, len(result.modules))
