@@ -43,6 +43,12 @@ from ._edges import (
     collect_edges,
     default_block_size,
 )
+from ._feature_bh import (
+    fisher_thresholds,
+    float32_at_least,
+    off_diagonal_median,
+    row_bh_cut,
+)
 
 # The pairs-wide BH histogram has a fixed bin width on [0, 1]; weights are
 # mapped to the correlation scale of this many samples first, so that a cut at
@@ -53,6 +59,8 @@ _NULL_ROWS = 256
 _MIN_ROW_NULL = 200
 # row blocks of per-row work make several temporaries of the block's size
 _BLOCK_BYTES = 64 * 2**20
+# edge collection: top_per_row keeps an int64 (rows x p) argpartition temporary
+_EDGE_BLOCK_BYTES = 8 * 2**20
 _NULL_CHUNKS = 4
 # Shrinkage partial correlations from n << p samples are shrunk towards 0 by a
 # factor near 1, so the empirical null's "sample size" can reach millions.
@@ -124,31 +132,32 @@ def feature_fdr_cuts(
     z_rank = stats.norm.isf(q * np.arange(1, p + 1) / (2.0 * m))
     cuts = np.full(p, np.inf)
     n_eff = np.full(p, np.inf if n_effective is None else float(n_effective))
+    # float32 rows with one n_effective: the z_k become float32 |weight| thresholds once
+    shared = n_effective is not None and np.isfinite(n_effective) and n_effective > 3.5
+    shared_tau = None
     b = default_block_size(p, budget_bytes=_BLOCK_BYTES)
     for start in range(0, p, b):
         stop = min(p, start + b)
         block = np.abs(row_block(start, stop))
-        diag = (np.arange(stop - start), np.arange(start, stop))
         if n_effective is None:
-            block[diag] = np.nan
             z = np.arctanh(np.clip(block, 0.0, 1.0 - 1e-7))
-            scale = np.nanmedian(z, axis=1) / 0.6745
+            scale = off_diagonal_median(z, start) / 0.6745
             with np.errstate(divide="ignore"):
                 n_eff[start:stop] = np.where(scale > 0, 1.0 / scale**2 + 3.0, np.inf)
-        block[diag] = 0.0
-        for r in range(stop - start):
-            ne = n_eff[start + r]
-            if not np.isfinite(ne) or ne <= 3.5:
-                continue
-            root = np.sqrt(ne - 3.0)
-            floor = np.tanh(z_rank[-1] / root)  # p-value <= q: needed at any rank
-            cand = block[r][block[r] >= floor]
-            if cand.size == 0:
-                continue
-            cand = -np.sort(-cand.astype(np.float64))
-            ok = np.arctanh(np.minimum(cand, 1.0 - 1e-12)) * root >= z_rank[: cand.size]
-            if ok.any():
-                cuts[start + r] = cand[np.flatnonzero(ok)[-1]]
+        block[np.arange(stop - start), np.arange(start, stop)] = 0.0
+        # a row's candidates are its |weights| whose p-value is <= q (needed at any rank)
+        ne = n_eff[start:stop]
+        valid = np.isfinite(ne) & (ne > 3.5)
+        roots = np.sqrt(np.where(valid, ne, 4.0) - 3.0)
+        floors = np.tanh(z_rank[-1] / roots)
+        tau = None
+        if block.dtype == np.float32:
+            floors = float32_at_least(floors)
+            if shared and shared_tau is None:
+                shared_tau = fisher_thresholds(z_rank, np.sqrt(float(n_effective) - 3.0))
+            tau = shared_tau
+        for r in np.flatnonzero(valid):
+            cuts[start + r] = row_bh_cut(block[r], floors[r], z_rank, roots[r], tau)
     return cuts, n_eff
 
 
@@ -161,12 +170,24 @@ def edges_above_feature_cuts(
     ``max_edges`` / ``max_edges_per_feature``: the edge budget (see
     :func:`isograph.network.threshold_edges`).
     """
+    p = int(n_features)
     cuts = np.asarray(cuts, dtype=np.float64)
+    cuts32 = float32_at_least(cuts)
 
     def passes(block, start, stop):
-        return np.abs(block) >= np.maximum(cuts[start:stop, None], cuts[None, :])
+        # two comparisons instead of a float64 (rows x p) max of the cuts: on
+        # float32 blocks against float32 cuts that give the float64 answer
+        weight = np.abs(block)
+        c = cuts32 if weight.dtype == np.float32 else cuts
+        keep = weight >= c[None, :]
+        keep &= weight >= c[start:stop, None]
+        return keep
 
-    return collect_edges(row_block, int(n_features), passes, max_edges=max_edges,
+    # blocks whose temporaries stay below glibc's 32 MB mmap threshold are
+    # reused instead of page-faulted in afresh (the 256 MB default spent ~half
+    # of this pass in the kernel on the macrophage cohort)
+    return collect_edges(row_block, p, passes, max_edges=max_edges,
+                         block_size=default_block_size(p, budget_bytes=_EDGE_BLOCK_BYTES),
                          max_edges_per_feature=max_edges_per_feature,
                          rows_to_scan=np.isfinite(cuts), what="the FDR rule")
 
