@@ -14,7 +14,6 @@ __all__ = [
     "check_pairs",
     "held_out_per_tf",
     "training_pairs",
-    "internal_validation_split",
     "sample_negatives",
     "standardize_rows",
 ]
@@ -200,23 +199,3 @@ def held_out_per_tf(rng, src, fraction: float) -> np.ndarray:
         if k > 0:
             held[rng.choice(rows, size=k, replace=False)] = True
     return held
-
-
-def internal_validation_split(rng, src, dst, tf_idx, n_genes, fraction: float):
-    """Hold out ``round(fraction * k)`` of each TF's ``k >= 2`` positives, plus negatives.
-
-    Negatives are drawn by :func:`add_background_negatives`, so the validation
-    positive rate equals the network density.
-    Returns ``(train_mask, val_src, val_dst, val_label)``.
-    """
-    held = held_out_per_tf(rng, src, fraction)
-    if not held.any():
-        raise ValueError(
-            f"validation_fraction={fraction} holds out no positive edge (each TF keeps at "
-            "least one); pass validation= explicitly or use a larger fraction."
-        )
-    v_src, v_dst, v_lab = add_background_negatives(
-        rng, src[held], dst[held], np.ones(held.sum(), np.int64),
-        src[~held], dst[~held], tf_idx, n_genes,
-    )
-    return ~held, v_src, v_dst, v_lab

@@ -1,4 +1,5 @@
 import gzip
+from importlib.resources import files
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,9 @@ from regnet.data import (
     load_example,
     read_expression,
 )
-from regnet.data._examples import EXAMPLES_DIR
+
+# the raw files load_example reads, where the installed package ships them
+EXAMPLES = files("regnet.data") / "examples"
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +77,7 @@ def test_mdc_networks_share_expression_but_differ(mdc):
 
 def test_mdc_expression_rows_follow_target_csv(mdc):
     for net, data in mdc.items():
-        target = pd.read_csv(EXAMPLES_DIR / "mDC" / net / "Target.csv.gz", keep_default_na=False)
+        target = pd.read_csv(EXAMPLES / "mDC" / net / "Target.csv.gz", keep_default_na=False)
         assert data.genes == list(target.sort_values("index")["Gene"])
 
 
@@ -83,7 +86,7 @@ def test_mesc_sample():
     assert data.expression.shape == (50, 421)
     assert len(data.edges) == 19
     assert data.edges["TF"].value_counts().to_dict() == {"NRIP1": 15, "TCF7L2": 4}
-    sample_tfs = pd.read_csv(EXAMPLES_DIR / "mESC" / "Lofgof" / "TF_downsampled_50.csv.gz")
+    sample_tfs = pd.read_csv(EXAMPLES / "mESC" / "Lofgof" / "TF_downsampled_50.csv.gz")
     assert data.tfs == list(sample_tfs["TF"])
     assert load_example("mESC", network="Lofgof").edges.equals(data.edges)
 

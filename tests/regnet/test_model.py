@@ -4,10 +4,10 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-import torch
+from scipy.special import expit
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import log_loss, roc_auc_score
 
 from regnet import RegNet, SmallNetworkWarning
 from regnet.cli import main as cli_main
@@ -238,47 +238,70 @@ def test_cli_train_writes_pretrain_directory(tmp_path, data, capsys):
     assert {p.name for p in out.iterdir()} == names
 
 
-def test_fit_loop_restores_best_epoch_and_stops_early():
-    from regnet._training import fit_loop
-
-    module = torch.nn.Linear(1, 1, bias=False)
-    optimizer = torch.optim.SGD(module.parameters(), lr=1.0)
-    scores = iter([0.1, 0.5, 0.3, 0.2, 0.9, 0.1])
-    weights = []
-
-    def step(epoch):
-        loss = (module.weight - 10.0).pow(2).sum()
-        return loss, {"loss": float(loss.detach())}
-
-    def validate():
-        weights.append(module.weight.item())
-        return next(scores)
-
-    result = fit_loop(module, optimizer, step, validate, max_epochs=6, patience=2)
-    assert result.best_epoch == 1 and result.best_score == 0.5 and result.stopped_early
-    assert len(result.history) == 4
-    assert module.weight.item() == weights[1]
+def test_early_stopping_keeps_the_best_epoch(data):
+    X, train, _, tfs = data
+    model = RegNet(**{**SMALL, "patience": 3}, random_state=0).fit(X, train, tfs=tfs)
+    scores = model.history_["validation_auprc"]
+    # patience ran out: three epochs after the best one, none strictly better
+    assert len(scores) == model.best_epoch_ + 3 + 1 < SMALL["max_epochs"]
+    assert model.best_epoch_ == scores.idxmax() and model.validation_score_ == scores.max()
+    # the kept parameters are the best epoch's, not the last one's: they score as it did
+    assert scores.iloc[-1] != pytest.approx(model.validation_score_)
+    assert model.calibration_["validation_auprc"] == pytest.approx(model.validation_score_)
 
 
-def test_temperature_and_ece():
-    from regnet._calibration import (
-        calibration_report,
-        expected_calibration_error,
-        fit_temperature,
-    )
-
-    rng = np.random.default_rng(0)
-    logits = rng.normal(scale=4.0, size=20000)
-    y = (rng.random(20000) < 1 / (1 + np.exp(-logits / 2.0))).astype(int)
-    assert fit_temperature(logits, y) == pytest.approx(2.0, rel=0.1)
-    report = calibration_report(logits, y)
-    assert report["ece_after"] < report["ece_before"]
-    assert expected_calibration_error([0, 1], [0.0, 1.0]) == 0.0
-    assert expected_calibration_error([0, 0, 1, 1], [0.9, 0.9, 0.9, 0.9]) == pytest.approx(0.4)
+def _ece(y, p, n_bins=15):
+    """Expected calibration error over equal-width bins, written out bin by bin."""
+    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    return sum(abs(y[bins == b].sum() - p[bins == b].sum()) for b in range(n_bins)) / len(y)
 
 
-def test_background_negatives_match_density():
-    from regnet._inputs import add_background_negatives, internal_validation_split
+def test_probabilities_are_temperature_scaled_on_the_validation_pairs(data):
+    X, train, test, tfs = data
+    model = RegNet(**SMALL, validation_negatives="given", random_state=0).fit(
+        X, train, tfs=tfs, validation=test)
+    y = test["Label"].to_numpy()
+    logits = model.decision_function(test).to_numpy()
+    cal = model.calibration_
+    t = cal["temperature"]
+    np.testing.assert_allclose(model.predict_proba(test), expit(logits / t))
+    assert cal["n_validation"] == len(test) and t != pytest.approx(1.0)
+
+    def log_loss_at(temperature):
+        return log_loss(y, expit(logits / temperature))
+
+    # the temperature minimises the validation log-loss
+    assert cal["log_loss_before"] == pytest.approx(log_loss_at(1.0))
+    assert cal["log_loss_after"] == pytest.approx(log_loss_at(t))
+    assert log_loss_at(t) < min(log_loss_at(0.9 * t), log_loss_at(1.1 * t))
+    assert cal["ece_before"] == pytest.approx(_ece(y, expit(logits)))
+    assert cal["ece_after"] == pytest.approx(_ece(y, expit(logits / t)))
+    assert _ece(np.array([0, 1]), np.array([0.0, 1.0])) == 0.0  # the reference itself
+    assert _ece(np.array([0, 0, 1, 1]), np.full(4, 0.9)) == pytest.approx(0.4)
+
+
+def test_validation_gets_background_negatives_at_the_network_density(data):
+    X, train, test, tfs = data
+    positives = test.loc[test["Label"] == 1]
+    model = RegNet(**{**SMALL, "max_epochs": 2}, random_state=0).fit(
+        X, train, tfs=tfs, validation=positives)
+    density = (len(train) + len(positives)) / (len(tfs) * (len(X) - 1))
+    n_negatives = round(len(positives) * (1 - density) / density)
+    assert model.validation_strategy_ == "given"
+    assert model.calibration_["n_validation"] == len(positives) + n_negatives
+
+
+def test_internal_validation_holds_out_a_fraction_of_each_tfs_positives(data, fitted):
+    _, train, _, _ = data
+    per_tf = train["TF"].value_counts()
+    held = sum(min(round(0.2 * k), k - 1) for k in per_tf)  # validation_fraction=0.2
+    assert fitted.validation_strategy_ == "internal"
+    assert len(train) - len(fitted.edges_) == held > 0
+
+
+def test_background_negatives_avoid_known_pairs():
+    # the drawn validation pairs are not exposed by RegNet: a unit test of the sampler
+    from regnet._inputs import add_background_negatives
 
     rng = np.random.default_rng(0)
     n_genes, tf_idx = 50, np.arange(5)
@@ -291,8 +314,6 @@ def test_background_negatives_match_density():
     assert len(codes) == len(v_src) - 2
     assert not codes & set((src * n_genes + dst).tolist()) and 0 * 50 + 40 not in codes
     assert (v_src[2:] != v_dst[2:]).all() and np.isin(v_src, tf_idx).all()
-    keep, *_ = internal_validation_split(rng, src, dst, tf_idx, n_genes, 0.34)
-    assert (~keep).sum() == 10  # round(0.34 * 6) = 2 of each TF's 6 positives
 
 
 @pytest.mark.parametrize("check", [
