@@ -19,8 +19,6 @@ import pandas as pd
 import pytest
 
 from isograph import FitResult
-from isograph._core import output_folder
-from isograph._core._lock import TargetLock
 from isograph.cli import main as isograph_main
 from isograph.data import IsoformData, read_dataset, write_dataset
 
@@ -62,64 +60,7 @@ def empty_cwd(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------ kills while saving
-KILL_CHILD = r"""
-import os, signal, sys
-from pathlib import Path
-from isograph._core import _output
-target, point = Path(sys.argv[1]), sys.argv[2]
-
-def die(*args):
-    os.kill(os.getpid(), signal.SIGKILL)
-
-if point == "two-renames":  # file systems without an atomic exchange: die between renames
-    _output._exchange = lambda a, b: False
-    real_rename = _output._rename
-    def rename(src, dst):
-        real_rename(src, dst)
-        die()
-    _output._rename = rename
-elif point == "before-swap":
-    _output._exchange = die
-elif point == "after-swap":  # the new folder is in place, the old one not yet removed
-    real_exchange = _output._exchange
-    _output._exchange = lambda a, b: (real_exchange(a, b), die())
-with _output.output_folder(target, marker="marker.txt", what="a test output",
-                           overwrite=True) as tmp:
-    (tmp / "data.txt").write_text("new")
-    if point == "writing":
-        die()
-    (tmp / "marker.txt").write_text("new")
-"""
-
-
-def write_version(target, version, *, overwrite=True):
-    with output_folder(target, marker="marker.txt", what="a test output",
-                       overwrite=overwrite) as tmp:
-        (tmp / "data.txt").write_text(version)
-        (tmp / "marker.txt").write_text(version)
-
-
-@pytest.mark.parametrize("point", ["writing", "before-swap", "after-swap", "two-renames"])
-def test_kill_at_any_point_keeps_old_or_new_and_next_run_cleans_up(tmp_path, point):
-    target = tmp_path / "out" / "fit"
-    write_version(target, "old")
-    child = subprocess.run([sys.executable, "-c", KILL_CHILD, str(target), point],
-                           env=ENV, capture_output=True, text=True, timeout=120)
-    assert child.returncode == -signal.SIGKILL, child.stderr
-    assert hidden(target.parent)  # the kill left a temporary folder and the lock file
-    if point != "two-renames":  # with an atomic exchange the name never goes missing
-        expected = "new" if point == "after-swap" else "old"
-        assert (target / "data.txt").read_text() == expected
-        assert (target / "marker.txt").read_text() == expected
-    # the next writer restores a stranded backup and removes the litter, even when it
-    # is itself refused (no overwrite)
-    with pytest.raises(FileExistsError, match="pass overwrite=True"):
-        write_version(target, "next", overwrite=False)
-    assert {(target / "data.txt").read_text(), (target / "marker.txt").read_text()} \
-        <= {"old", "new"}
-    assert os.listdir(target.parent) == ["fit"]
-
-
+# (the kill points inside the output-folder mechanism: tests/internal/test_output_folder.py)
 DATASET_CHILD = r"""
 import os, signal, sys
 import numpy as np
@@ -224,20 +165,6 @@ def test_two_saves_into_one_folder_cannot_both_succeed(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["fit"]
 
 
-def test_final_check_refuses_a_folder_filled_meanwhile(tmp_path, monkeypatch):
-    # without the lock (e.g. no fcntl), the last rename is the guard
-    monkeypatch.setattr(TargetLock, "acquire", lambda self: None)
-    target = tmp_path / "fit"
-    slow = output_folder(target, marker="marker.txt", what="a test output")
-    tmp = slow.__enter__()
-    (tmp / "marker.txt").write_text("slow")
-    write_version(target, "fast", overwrite=False)
-    with pytest.raises(FileExistsError, match="pass overwrite=True"):
-        slow.__exit__(None, None, None)
-    assert (target / "marker.txt").read_text() == "fast"
-    assert hidden(tmp_path) == [".fit.lock"] or hidden(tmp_path) == []
-
-
 def _cli(capsys, *argv):
     code = isograph_main([str(a) for a in argv])
     out, err = capsys.readouterr()
@@ -245,30 +172,41 @@ def _cli(capsys, *argv):
 
 
 @pytest.fixture
-def no_fit(monkeypatch):
-    """Fail loudly if the CLI starts fitting (the error must come before the work)."""
-    import isograph._workflow
+def another_writer(monkeypatch):
+    """``during(target, action)``: run ``action`` while a dataset is being written into
+    ``target`` (as a second process would see it: the target locked, not yet in place)."""
+    def during(target, action):
+        real, done = pd.DataFrame.to_parquet, []
 
-    def fit_dataset(*args, **kwargs):
-        raise AssertionError("the fit started before the output folder was checked")
+        def to_parquet(self, *args, **kwargs):
+            if not done:
+                done.append(action())
+            return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(isograph._workflow, "fit_dataset", fit_dataset)
+        with monkeypatch.context() as patch:
+            patch.setattr(pd.DataFrame, "to_parquet", to_parquet)
+            write_dataset(tiny_data(), target)
+        return done[0]
+
+    return during
 
 
+# The dataset folders below do not exist: an error that names --output-dir came
+# before the dataset was read, so before any fit.
 def test_fit_into_a_folder_being_written_fails_before_fitting(tmp_path, capsys, empty_cwd,
-                                                              no_fit):
+                                                              another_writer):
     out = tmp_path / "out"
-    with output_folder(out, marker="fit_config.json", what="an isograph fit output") as tmp:
-        code, stdout, err = _cli(capsys, "fit", "--dataset-path", tmp_path / "ds",
-                                 "--output-dir", out)
-        (tmp / "fit_config.json").write_text("{}")
+    code, stdout, err = another_writer(out, lambda: _cli(capsys, "fit", "--dataset-path",
+                                                         tmp_path / "ds", "--output-dir", out))
     assert code == 1 and stdout == "" and err.count("\n") == 1
     assert "--output-dir" in err and "being written by another process" in err
+    pd.testing.assert_frame_equal(read_dataset(out).transcript_counts,  # the writer finished
+                                  tiny_data().transcript_counts, check_dtype=False)
 
 
 @pytest.mark.parametrize("where", [".", "sub/..", "file/out", ".."])
 def test_fit_refuses_cwd_and_impossible_output_before_fitting(tmp_path, capsys, empty_cwd,
-                                                              no_fit, where):
+                                                              where):
     if where == "file/out":
         (tmp_path / "file").write_text("notes")
         where = tmp_path / "file" / "out"
@@ -281,23 +219,9 @@ def test_fit_refuses_cwd_and_impossible_output_before_fitting(tmp_path, capsys, 
         assert (tmp_path / "file").read_text() == "notes"
 
 
-def test_outputs_get_the_users_umask_not_0700(tmp_path):
-    from isograph._core import atomic_file
-
-    old = os.umask(0o022)
-    try:
-        write_dataset(tiny_data(), tmp_path / "ds")
-        with atomic_file(tmp_path / "file.bin") as handle:
-            handle.write(b"x")
-    finally:
-        os.umask(old)
-    assert (tmp_path / "ds").stat().st_mode & 0o777 == 0o755  # mkdtemp gave 0700
-    assert (tmp_path / "file.bin").stat().st_mode & 0o777 == 0o644  # mkstemp gave 0600
-
-
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
                     reason="root may write anywhere: no unwritable folder to test with")
-def test_unwritable_output_dir_fails_before_fitting(tmp_path, capsys, empty_cwd, no_fit):
+def test_unwritable_output_dir_fails_before_fitting(tmp_path, capsys, empty_cwd):
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o555)
@@ -310,24 +234,20 @@ def test_unwritable_output_dir_fails_before_fitting(tmp_path, capsys, empty_cwd,
 
 
 # ------------------------------------------------------------ CLI values and seeds
-def test_hydra_list_without_brackets_is_one_column(tmp_path, capsys, empty_cwd, monkeypatch):
-    import isograph._workflow
-    from isograph.cli import _commands
+def test_hydra_list_without_brackets_is_one_column(tmp_path, capsys, empty_cwd):
+    import json
 
-    seen = {}
-
-    def fit_dataset(data, backend, **kwargs):
-        seen.update(kwargs)
-        raise ValueError("stop here")
-
-    monkeypatch.setattr(isograph._workflow, "fit_dataset", fit_dataset)
-    monkeypatch.setattr(_commands, "_read_dataset", lambda path: None)
-    code, _, err = _cli(capsys, "fit", "--dataset-path", tmp_path, "--output-dir",
-                        tmp_path / "out", "--backend", "latent", "--", "covariates=batch",
-                        "traits=age")
-    assert code == 1 and "stop here" in err
-    assert seen["covariates"] == ["batch"] and seen["traits"] == ["age"]
-    code, _, err = _cli(capsys, "fit", "--dataset-path", tmp_path, "--output-dir",
+    data = tmp_path / "toy"
+    assert _cli(capsys, "simulate", "--preset", "toy", "--output-dir", data)[0] == 0
+    code, _, err = _cli(capsys, "fit", "--dataset-path", data, "--output-dir", tmp_path / "fit",
+                        "--backend", "baseline", "--", "baseline.shrinkage=0.8",
+                        "covariates=batch", "traits=trait")
+    assert code == 0, err
+    config = json.loads((tmp_path / "fit" / "fit_config.json").read_text())
+    assert config["covariates"] == ["batch"] and config["traits"] == ["trait"]
+    traits = pd.read_parquet(tmp_path / "fit" / "traits.parquet")
+    assert set(traits["trait"]) == {"trait"}  # one column, not its letters
+    code, _, err = _cli(capsys, "fit", "--dataset-path", data, "--output-dir",
                         tmp_path / "out", "--", "covariates=3")
     assert code == 1 and "covariates=[batch]" in err
     assert not (tmp_path / "out").exists()
@@ -410,15 +330,13 @@ def test_regnet_overwrite_never_deletes_what_regnet_did_not_write(tmp_path, caps
 
 
 def test_regnet_train_into_a_folder_being_written_fails_before_training(tmp_path, capsys,
-                                                                       beeline):
+                                                                       beeline, another_writer):
     out = tmp_path / "out"
-    with output_folder(out, marker="m", what="a test output") as tmp:
-        code, message = _regnet(capsys, "train", "--data", beeline, "--output-dir", out,
-                                "--max-epochs", "2", "--hidden-channels", "8",
-                                "--latent-channels", "4", "--heads", "2", "--quiet")
-        (tmp / "m").write_text("first")
+    code, message = another_writer(out, lambda: _regnet(
+        capsys, "train", "--data", beeline, "--output-dir", out, "--max-epochs", "2",
+        "--hidden-channels", "8", "--latent-channels", "4", "--heads", "2", "--quiet"))
     assert code == 1 and "being written by another process" in message
-    assert os.listdir(out) == ["m"] and sorted(os.listdir(tmp_path)) == ["out"]
+    assert "manifest.json" in os.listdir(out) and sorted(os.listdir(tmp_path)) == ["out"]
 
 
 @pytest.mark.slow
@@ -447,7 +365,7 @@ def test_regnet_save_replaces_only_its_own_folder(tmp_path, monkeypatch, one_tor
 # ------------------------------------------------------------ WGCNA's R child
 WGCNA_CHILD = r"""
 import numpy as np
-from isograph.models._wgcna import WgcnaNetworkModel
+from isograph.models import WgcnaNetworkModel
 X = np.random.default_rng(0).normal(size=(30, 300))
 WgcnaNetworkModel(min_module_size=5, n_threads=1).fit(X)
 """
@@ -472,8 +390,10 @@ def processes_with(tag: str) -> list[int]:
 @pytest.mark.r
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
-def test_killing_python_during_a_wgcna_fit_ends_r(tmp_path, sig):
-    from isograph.models._wgcna_r import TMP_PREFIX, make_owned_dir
+def test_killing_python_during_a_wgcna_fit_ends_r(tmp_path, sig, monkeypatch):
+    import tempfile
+
+    from isograph.models import WgcnaError, WgcnaNetworkModel
 
     _skip_without_wgcna()
     scratch = tmp_path / "tmp"
@@ -481,7 +401,7 @@ def test_killing_python_during_a_wgcna_fit_ends_r(tmp_path, sig):
     child = subprocess.Popen([sys.executable, "-c", WGCNA_CHILD],
                              env=dict(ENV, TMPDIR=str(scratch)),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    tag = f"{TMP_PREFIX}{child.pid}-"  # in R's command line: its input folder
+    tag = str(scratch)  # in R's command line: its input folder, under $TMPDIR
     try:
         assert wait_for(lambda: processes_with(tag), timeout=180), "R never started"
         os.kill(child.pid, sig)
@@ -491,9 +411,12 @@ def test_killing_python_during_a_wgcna_fit_ends_r(tmp_path, sig):
         if sig == signal.SIGTERM:
             assert left == []  # the handler removed the copy of the data
         else:  # nothing runs after SIGKILL: the next run removes the folder
-            assert left and all(name.startswith(tag) for name in left)
-            fresh = make_owned_dir(scratch, TMP_PREFIX)
-            assert [p.name for p in scratch.iterdir()] == [fresh.name]
+            assert left and all(str(child.pid) in name for name in left)  # named after it
+            monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+            X = np.random.default_rng(0).normal(size=(30, 40))
+            with pytest.raises(WgcnaError):  # a next fit, here one whose "R" fails at once
+                WgcnaNetworkModel(rscript=shutil.which("false")).fit(X)
+            assert list(scratch.iterdir()) == []
     finally:
         for pid in processes_with(tag):  # never leave R behind, even when the test fails
             os.kill(pid, signal.SIGKILL)

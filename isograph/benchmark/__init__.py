@@ -2,7 +2,7 @@
 
 from . import metrics
 from ._presets import PRESETS, list_presets
-from ._runner import compare_backends, run_benchmark
+from ._runner import compare_backends, permute_genes, run_benchmark
 from ._synthetic import SyntheticDataset, make_isoform_dataset
 
 __all__ = [
@@ -12,5 +12,6 @@ __all__ = [
     "list_presets",
     "make_isoform_dataset",
     "metrics",
+    "permute_genes",
     "run_benchmark",
 ]

@@ -10,18 +10,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("isograph.models._baseline")
-pytest.importorskip("isograph.models._latent")
+import isograph
+from isograph import fit_dataset
+from isograph.benchmark import (
+    compare_backends,
+    make_isoform_dataset,
+    permute_genes,
+    run_benchmark,
+)
+from isograph.cli import CliError, load_config, main
+from isograph.data import IsoformData
+from isograph.models import BACKEND_NAMES, get_backend_class
 
-import isograph  # noqa: E402
-from isograph import fit_dataset  # noqa: E402
-from isograph._result import ARTIFACTS  # noqa: E402
-from isograph.benchmark import compare_backends, make_isoform_dataset, run_benchmark  # noqa: E402
-from isograph.benchmark._runner import make_suite_dataset, permute_genes  # noqa: E402
-from isograph.cli import load_config, main  # noqa: E402
-from isograph.cli._config import CliError, config_groups  # noqa: E402
-from isograph.data import IsoformData  # noqa: E402
-from isograph.models._registry import BACKEND_NAMES, get_backend_class  # noqa: E402
+#: What a fit folder holds (docs/cli.md, "isograph fit").
+ARTIFACTS = ("modules.parquet", "edges.parquet", "traits.parquet", "feature_scores.parquet",
+             "module_gene_roles.parquet", "eigengenes.parquet", "calibration.json",
+             "fit_config.json")
 
 # ledoit_wolf shrinkage finds nothing on the toy preset; 0.8 finds its modules fast
 FAST = ["baseline.shrinkage=0.8", "covariates=[batch,confounder]"]
@@ -192,7 +196,7 @@ def test_usage_errors_and_help(capsys):
 
 def test_config_groups_match_the_backends():
     cfg = load_config("fit")
-    assert set(config_groups()) == set(BACKEND_NAMES)
+    assert set(BACKEND_NAMES) <= set(cfg)  # one config group per backend
     for name in BACKEND_NAMES:
         try:
             cls = get_backend_class(name)
@@ -225,8 +229,7 @@ def test_permuted_suite_keeps_genes_and_breaks_modules():
         return np.abs(c[np.triu_indices_from(c, 1)]).mean()
 
     assert mean_corr(totals) > 0.3 > 0.2 > mean_corr(totals_perm)
-    suite = make_suite_dataset("toy-permuted", 0)
-    assert (suite.genes.module_id == -1).all()
+    assert perm.metadata["permuted"] is True and perm.gene_counts is None
 
 
 def test_run_benchmark_table_and_checks():
@@ -290,18 +293,6 @@ def test_benchmark_writes_json_markdown_and_figure(tmp_path, capsys):
     code, _, err = run(capsys, "benchmark", "--config-name", "quick", "--output-dir",
                        str(out_dir), "--", "backend=baseline", "suite=toy")
     assert code == 1 and "--overwrite" in err
-
-
-def test_benchmark_figure_shows_one_series_per_backend():
-    from isograph.cli._report import plot_score_vs_time
-
-    runs = pd.DataFrame({"suite": ["toy"] * 3 + ["toy-permuted"], "status": "ok",
-                         "backend": ["a", "a", "b", "a"], "wall_seconds": [1.0, 2.0, 3.0, 1.0],
-                         "recovery": [0.5, 0.7, 0.9, np.nan]})
-    ax = plot_score_vs_time(runs, "recovery")
-    offsets = np.vstack([c.get_offsets() for c in ax.collections])
-    assert offsets.shape == (3, 2)  # the permuted run has no score and is left out
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
 
 
 def test_compare_prints_a_table(dataset, tmp_path, capsys):

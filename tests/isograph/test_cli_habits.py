@@ -5,9 +5,7 @@ import json
 import pytest
 
 from isograph import __version__
-from isograph.cli import load_config, main
-from isograph.cli._aliases import alias_table
-from isograph.cli._config import CliError
+from isograph.cli import CliError, load_config, main
 
 
 def test_isograph_aliases_map_onto_our_names():
@@ -33,14 +31,6 @@ def test_isograph_aliases_map_onto_our_names():
 def test_bad_alias_values_are_one_line_errors(overrides, message):
     with pytest.raises(CliError, match=message):
         load_config("fit", overrides)
-
-
-def test_docs_list_every_alias():
-    from pathlib import Path
-
-    text = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
-    for isograph_name, ours in alias_table():
-        assert f"`{isograph_name}`" in text and ours.split()[0] in text
 
 
 def test_version_flag(capsys):

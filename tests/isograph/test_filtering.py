@@ -19,8 +19,7 @@ from isograph.features import (
     SampleQCWarning,
     TraitWarning,
 )
-from isograph.models._base import BaseNetworkModel
-from isograph.network import correlation_block, threshold_edges
+from tests.isograph.correlation_backend import CorrelationModel
 
 
 def _counts():
@@ -92,19 +91,6 @@ def test_sample_qc_flags_a_shallow_and_a_zero_heavy_sample():
     assert np.array_equal(qc.transform(X), X.to_numpy())
 
 
-class _Corr(BaseNetworkModel):
-    def __init__(self, alpha=0.45, *, min_module_size=5, community="leiden", resolution=1.0,
-                 random_state=0):
-        self.alpha = alpha
-        self.min_module_size = min_module_size
-        self.community = community
-        self.resolution = resolution
-        self.random_state = random_state
-
-    def _fit_network(self, Z, features):
-        return threshold_edges(correlation_block(Z), Z.shape[1], self.alpha)
-
-
 @pytest.fixture(scope="module")
 def toy():
     return make_isoform_dataset("toy", random_state=0)
@@ -112,7 +98,7 @@ def toy():
 
 def test_fit_dataset_checks_traits_before_any_work(toy):
     with pytest.raises(ValueError, match=r"traits \['nope'\].*available columns: \['batch'"):
-        fit_dataset(toy.data, _Corr(), traits=["nope"])
+        fit_dataset(toy.data, CorrelationModel(), traits=["nope"])
 
 
 def test_fit_dataset_tests_only_named_traits_and_reports_constant_ones(toy):
@@ -120,10 +106,10 @@ def test_fit_dataset_tests_only_named_traits_and_reports_constant_ones(toy):
     data = type(data)(data.transcript_counts, data.transcripts,
                       data.samples.assign(constant=1.0))
     with pytest.warns(TraitWarning, match="constant: a single value"):
-        res = fit_dataset(data, _Corr(), traits=["trait", "constant"])
+        res = fit_dataset(data, CorrelationModel(), traits=["trait", "constant"])
     assert set(res.traits["trait"]) == {"trait"}
     assert "constant" in res.calibration["qc"]["untested_traits"]
-    assert fit_dataset(data, _Corr()).traits.empty  # nothing named, nothing tested
+    assert fit_dataset(data, CorrelationModel()).traits.empty  # nothing named, nothing tested
 
 
 def test_fit_dataset_filters_and_flags_by_default(toy):
@@ -135,22 +121,23 @@ def test_fit_dataset_filters_and_flags_by_default(toy):
         {"transcript_id": ["silent"], "gene_id": ["G_silent"]})], ignore_index=True)
     shallow = type(data)(counts, transcripts, data.samples)
     with pytest.warns(SampleQCWarning, match=str(counts.index[0])):
-        res = fit_dataset(shallow, _Corr())
+        res = fit_dataset(shallow, CorrelationModel())
     qc = res.calibration["qc"]
     assert qc["flagged_samples"] == [str(counts.index[0])]
     assert "G_silent" not in set(res.modules["gene_id"])
     assert qc["expression_filter"]["n_genes_kept"] < qc["expression_filter"]["n_genes_in"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SampleQCWarning)
-        kept = fit_dataset(shallow, _Corr(), expression_filter=False, sample_qc=False)
+        kept = fit_dataset(shallow, CorrelationModel(), expression_filter=False, sample_qc=False)
     assert "G_silent" in set(kept.modules["gene_id"]) and "qc" in kept.calibration
 
 
 def test_modules_carry_gene_names_when_the_annotation_has_them(toy):
     data = toy.data
     transcripts = data.transcripts.assign(gene_name="name_" + data.transcripts["gene_id"])
-    res = fit_dataset(type(data)(data.transcript_counts, transcripts, data.samples), _Corr())
+    named = type(data)(data.transcript_counts, transcripts, data.samples)
+    res = fit_dataset(named, CorrelationModel())
     assert list(res.modules.columns[:2]) == ["gene_id", "gene_name"]
     assert (res.modules["gene_name"] == "name_" + res.modules["gene_id"]).all()
     assert "gene_name" in res.feature_scores
-    assert "gene_name" not in fit_dataset(data, _Corr()).modules
+    assert "gene_name" not in fit_dataset(data, CorrelationModel()).modules

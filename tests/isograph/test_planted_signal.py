@@ -29,12 +29,18 @@ def _abs_corr_with_latent(sim, features, samples, genes):
     return np.asarray(out)
 
 
-def test_switch_coordinate_tracks_module_signal_on_held_out_samples(split):
+def _held_out_features(split, transformer):
+    """``transformer`` fitted on the training samples' counts, applied to the held-out ones."""
     sim, train, held_out = split
     counts = sim.data.transcript_counts
-    sc = SwitchCoordinates(transcript_to_gene=sim.data.transcript_to_gene)
-    sc.set_output(transform="pandas").fit(counts.loc[train])
-    coords = sc.transform(counts.loc[held_out])
+    model = transformer(transcript_to_gene=sim.data.transcript_to_gene)
+    model.set_output(transform="pandas").fit(counts.loc[train])
+    return model.transform(counts.loc[held_out])
+
+
+def test_switch_coordinate_tracks_module_signal_on_held_out_samples(split):
+    sim, _, held_out = split
+    coords = _held_out_features(split, SwitchCoordinates)
     roles = sim.genes["role"]
     switch_driven = roles.index[roles.isin(["switch_only", "coupled", "discordant"])
                                 & (sim.genes["n_isoforms"] >= 2)]
@@ -48,11 +54,8 @@ def test_switch_coordinate_tracks_module_signal_on_held_out_samples(split):
 
 
 def test_abundance_channel_tracks_abundance_driven_genes(split):
-    sim, train, held_out = split
-    counts = sim.data.transcript_counts
-    ga = GeneAbundance(transcript_to_gene=sim.data.transcript_to_gene)
-    ga.set_output(transform="pandas").fit(counts.loc[train])
-    abundance = ga.transform(counts.loc[held_out])
+    sim, _, held_out = split
+    abundance = _held_out_features(split, GeneAbundance)
     roles = sim.genes["role"]
     driven = roles.index[roles.isin(["abundance_only", "coupled", "discordant"])]
     switch_only = roles.index[roles == "switch_only"]

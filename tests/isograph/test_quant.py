@@ -300,7 +300,6 @@ def test_cli_import_end_to_end(tmp_path, capsys):
 # -------------------------------------------------------------- fit_dataset
 def test_fit_dataset_accepts_an_anndata():
     pytest.importorskip("anndata")
-    pytest.importorskip("isograph.models._baseline")
     from isograph import fit_dataset
     from isograph.benchmark import make_isoform_dataset
 

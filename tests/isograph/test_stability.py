@@ -4,14 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from joblib import parallel_config
+from sklearn.base import BaseEstimator
 
-from isograph.models._latent import LatentNetworkModel
+from isograph.models import LatentNetworkModel
 from isograph.network import StabilityResult, stability_selection
-from isograph.network._stability import (
-    consensus_frequency,
-    meinshausen_buhlmann_bound,
-    recommended_frequency,
-)
 
 
 def one_module(n=80, size=5, n_background=5, seed=0):
@@ -52,23 +48,61 @@ def test_same_seed_same_result_whatever_n_jobs():
     assert serial.edges["source"].str.match(r"x\d+").all()
 
 
+class Scripted(BaseEstimator):
+    """Fit number k selects ``script[k]``: edges as (source, target) column names.
+
+    The subsample fits run in order when ``n_jobs`` is None, so the selections
+    (and with them every frequency) are known in advance.
+    """
+
+    fits: list = []
+
+    def __init__(self, script=()):
+        self.script = script
+
+    def fit(self, X, y=None):
+        pairs = self.script[len(Scripted.fits) % len(self.script)]
+        Scripted.fits.append(pairs)
+        self.edges_ = pd.DataFrame(pairs, columns=["source", "target"]).assign(weight=1.0)
+        return self
+
+
+def scripted_selection(script, n_features, **kwargs):
+    Scripted.fits.clear()
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(20, n_features)),
+                     columns=[f"f{i}" for i in range(n_features)])
+    return stability_selection(Scripted(script), X, n_subsamples=len(script), **kwargs)
+
+
 def test_meinshausen_buhlmann_bound_and_recommendation():
-    # q = 10 edges per fit among m = 1000 pairs: bound = 100 / ((2 pi - 1) 1000)
-    assert meinshausen_buhlmann_bound(0.75, 10, 1000) == pytest.approx(0.2)
-    assert meinshausen_buhlmann_bound(0.5, 10, 1000) == np.inf
-    pi = recommended_frequency(10, 1000, 0.2)
-    assert pi == pytest.approx(0.75)
-    assert meinshausen_buhlmann_bound(pi, 10, 1000) == pytest.approx(0.2)
-    assert recommended_frequency(100, 1000, 1.0) == np.inf  # q^2 / m = 10 > 1
+    # q = 10 edges per fit among m = 46 * 45 / 2 = 1035 pairs; the bound at a cut pi is
+    # q^2 / ((2 pi - 1) m), so E[V] = 200 / 1035 is reached exactly at pi = 0.75
+    edges = [("f0", f"f{j}") for j in range(1, 11)]
+    target = 200 / 1035
+    result = scripted_selection([edges] * 4, 46, expected_false_edges=target)
+    assert (result.mean_selected, result.n_pairs) == (10, 1035)
+    assert result.recommendation_rule == "meinshausen_buhlmann"
+    assert result.recommended_threshold == result.threshold == pytest.approx(0.75)
+    assert result.false_edge_bound == pytest.approx(target)
+    assert len(result.selected) == 10  # selected in every fit: frequency 1
+    # a cut at 1/2 bounds nothing
+    assert scripted_selection([edges] * 4, 46, threshold=0.5).false_edge_bound == np.inf
+    # q = 45: q^2 / m = 2025 / 1035 > 1 = E[V], so no cut achieves it and the consensus
+    # rule takes over
+    dense = [[(f"f{i}", f"f{j}") for i in range(10) for j in range(i + 1, 10)]] * 4
+    assert scripted_selection(dense, 46).recommendation_rule == "consensus"
 
 
 def test_dense_selections_fall_back_to_the_consensus_cut():
     # 4 fits: edges 0 and 1 always, edge 2 in two fits, edge 3 in one fit
-    fits = [np.array([0, 1, 2]), np.array([0, 1, 2]), np.array([0, 1, 3]), np.array([0, 1])]
-    keys, counts = np.unique(np.concatenate(fits), return_counts=True)
+    e = [("f0", "f1"), ("f0", "f2"), ("f0", "f3"), ("f1", "f2")]
+    script = [[e[0], e[1], e[2]], [e[0], e[1], e[2]], [e[0], e[1], e[3]], [e[0], e[1]]]
     # cut 1/4 -> {0,1,2,3}; 2/4 -> {0,1,2}; 3/4 and 4/4 -> {0,1}
     # mean Jaccard: 0.6875, 0.7917, 0.75, 0.75 -> best cut 0.5
-    assert consensus_frequency(fits, keys, counts, 4) == 0.5
+    result = scripted_selection(script, 4, expected_false_edges=0.01)
+    assert result.recommendation_rule == "consensus"
+    assert result.recommended_threshold == 0.5
+    assert len(result.selected) == 3
     X = one_module(size=8, n_background=0)
     result = stability_selection(LatentNetworkModel(n_components=1), X, n_subsamples=4,
                                  expected_false_edges=0.01, random_state=0)

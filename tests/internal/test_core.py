@@ -1,4 +1,8 @@
-"""The machinery both packages share: JSON sanitizing and seeds (torch-free)."""
+"""The machinery both packages share: JSON sanitizing and seeds (torch-free).
+
+Internal on purpose: these tests import ``isograph._core`` (no public name) to
+pin its contract for both packages; rewrite them when that machinery changes.
+"""
 
 import json
 from pathlib import Path

@@ -1,4 +1,9 @@
-"""Torch helpers both packages share: device, threads, seeding (tiny, CPU only)."""
+"""Torch helpers both packages share: device, threads, seeding, the loop (tiny, CPU only).
+
+Internal on purpose: these tests import ``isograph._core._torch`` and
+``_training`` (no public name) to pin what the VAE and RegNet rely on; rewrite
+them when that machinery changes.
+"""
 
 import numpy as np
 import pytest
