@@ -4,27 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import isograph
 from isograph import FitResult, fit_dataset
 from isograph.benchmark import make_isoform_dataset, metrics
 from isograph.data import IsoformDataError
 from isograph.models import BaseNetworkModel
-from isograph.network import correlation_block, module_id_of, module_label, threshold_edges
-
-
-class CorrelationModel(BaseNetworkModel):
-    """Thresholded correlation: the simplest backend, to test the workflow alone."""
-
-    def __init__(self, alpha=0.45, *, min_module_size=5, community="leiden", resolution=1.0,
-                 random_state=0):
-        self.alpha = alpha
-        self.min_module_size = min_module_size
-        self.community = community
-        self.resolution = resolution
-        self.random_state = random_state
-
-    def _fit_network(self, Z, features):
-        self.calibration_["alpha"] = self.alpha
-        return threshold_edges(correlation_block(Z), Z.shape[1], self.alpha)
+from isograph.network import module_id_of, module_label
+from tests.isograph.correlation_backend import CorrelationModel
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +56,14 @@ def test_residualization_removes_batch_from_features(sim, result):
     batch = sim.data.samples.loc[result.features.index, "batch"]
     means = result.features.groupby(batch.to_numpy()).mean()
     assert np.abs(means.to_numpy()).max() < 1e-8
-    assert result.residualizer_qc is not None
+    # the per-feature report says the same: nothing of the covariates is left, and what
+    # went is the variance they explained (r2 of 0 to 1 before, 0 after)
+    qc = result.residualizer_qc
+    assert qc.index.equals(result.features.columns)
+    assert qc["r2_after"].abs().max() < 1e-10 and qc["r2_before"].between(0, 1).all()
+    assert qc["r2_before"].mean() > 0.05  # the planted batch and confounder effects
+    np.testing.assert_allclose(qc["variance_after"],
+                               qc["variance_before"] * (1 - qc["r2_before"]), rtol=1e-6)
 
 
 def test_feature_scores_are_consistent(result):
@@ -86,11 +79,17 @@ def test_save_writes_every_artifact_and_refuses_overwrite(result, tmp_path):
     out = tmp_path / "fit"
     result.save(out)
     names = {p.name for p in out.iterdir()}
-    assert {"modules.parquet", "edges.parquet", "traits.parquet", "feature_scores.parquet",
-            "module_gene_roles.parquet", "calibration.json", "fit_config.json"} <= names
+    assert names == {"modules.parquet", "edges.parquet", "traits.parquet",
+                     "feature_scores.parquet", "module_gene_roles.parquet",
+                     "eigengenes.parquet", "calibration.json", "fit_config.json",
+                     "residualizer_qc.parquet"}  # covariates were removed
     config = json.loads((out / "fit_config.json").read_text())
-    assert config["covariates"] == ["batch", "confounder"] and "isograph_version" in config
+    assert config["covariates"] == ["batch", "confounder"] and config["traits"] == ["trait"]
+    assert config["isograph_version"] == isograph.__version__
     assert config["backend_params"]["alpha"] == 0.45
+    calibration = json.loads((out / "calibration.json").read_text())
+    assert calibration["n_modules"] == result.model.n_modules_ > 0
+    assert calibration["n_edges"] == len(result.edges)
     # read through FitResult.load: pandas 3's read_parquet alone gives its str dtype for text
     pd.testing.assert_frame_equal(FitResult.load(out).modules, result.modules)
     with pytest.raises(FileExistsError, match="overwrite=True"):
@@ -119,7 +118,7 @@ def test_load_reads_back_what_save_wrote(result, tmp_path):
         pd.testing.assert_frame_equal(getattr(back, name), getattr(result, name),
                                       check_index_type=False, obj=name)
     assert back.config == json.loads(json.dumps(result.config, default=str))
-    assert back.calibration.keys() == result.calibration.keys()
+    assert back.calibration == json.loads(json.dumps(result.calibration, default=str))
     assert back.directory == out and back.model is None and back.features is None
     assert back.n_modules == result.model.n_modules_ > 0
     assert not back.has_checkpoint  # not a VAE fit
@@ -217,8 +216,10 @@ def test_anndata_export(sim, result):
     np.testing.assert_array_equal(adata.var["isograph_module"].to_numpy(),
                                   labels.loc[adata.var_names].to_numpy())
     adj = adata.varp["isograph_adjacency"]
-    assert (adj != adj.T).nnz == 0
-    assert adj.nnz > 0 and adata.obsm["isograph_eigengenes"].shape[1] == result.model.n_modules_
+    genes, expected = result.gene_adjacency()
+    assert list(adata.var_names) == list(genes) and adj.nnz > 0
+    assert (adj != adj.T).nnz == 0 and (adj != expected).nnz == 0
+    np.testing.assert_array_equal(adata.obsm["isograph_eigengenes"], result.eigengenes)
 
 
 def test_auto_backend_picks_latent_for_few_samples_and_the_vae_for_many():
