@@ -98,22 +98,31 @@ def _duplicates(index: pd.Index, what: str, where: str) -> list[str]:
     return [f"{len(dup)} duplicate {what}(s) in {where}: {_preview(dup)}"]
 
 
-def _alignment(
-    reference: pd.Index, other: pd.Index, *, what: str, table: str, fix: str
+def _missing_and_extra(
+    reference: pd.Index, other: pd.Index, *, what: str, table: str, axis: str
 ) -> list[str]:
-    """Compare the rows of ``table`` (``other``) with the count rows (``reference``)."""
+    """Ids of the count matrix's ``axis`` (``reference``) that ``table`` lacks, and the reverse."""
     problems = []
     missing = reference[~reference.isin(other)].unique()
     extra = other[~other.isin(reference)].unique()
     if len(missing):
         problems.append(
-            f"{len(missing)} {what}(s) of the transcript_counts rows are missing from "
+            f"{len(missing)} {what}(s) of the transcript_counts {axis}s are missing from "
             f"{table}: {_preview(missing)}"
         )
     if len(extra):
         problems.append(
-            f"{len(extra)} {what}(s) in {table} have no row in transcript_counts: {_preview(extra)}"
+            f"{len(extra)} {what}(s) in {table} have no {axis} in transcript_counts: "
+            f"{_preview(extra)}"
         )
+    return problems
+
+
+def _alignment(
+    reference: pd.Index, other: pd.Index, *, what: str, table: str, fix: str
+) -> list[str]:
+    """Compare the rows of ``table`` (``other``) with the count rows (``reference``)."""
+    problems = _missing_and_extra(reference, other, what=what, table=table, axis="row")
     if not problems and reference.is_unique and other.is_unique and not reference.equals(other):
         problems.append(
             f"{table} lists the same {what}s as the transcript_counts rows but in a "
@@ -220,18 +229,8 @@ def _collect_problems(data, *, min_samples: int) -> list[str]:
             problems.append("the transcripts table has rows with a missing transcript_id")
         table_ids = table_ids.dropna()
         problems += _duplicates(table_ids, "transcript id", "the transcripts table")
-        missing = counts.columns[~counts.columns.isin(table_ids)].unique()
-        extra = table_ids[~table_ids.isin(counts.columns)].unique()
-        if len(missing):
-            problems.append(
-                f"{len(missing)} transcript(s) of the transcript_counts columns are missing "
-                f"from the transcripts table: {_preview(missing)}"
-            )
-        if len(extra):
-            problems.append(
-                f"{len(extra)} transcript(s) in the transcripts table have no column in "
-                f"transcript_counts: {_preview(extra)}"
-            )
+        problems += _missing_and_extra(counts.columns, table_ids, what="transcript",
+                                       table="the transcripts table", axis="column")
         if "gene_id" in transcripts.columns:
             genes = transcripts["gene_id"]
             blank = genes.map(lambda g: isinstance(g, str) and not g.strip()).astype(bool)
