@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numbers
 import time
-import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -13,6 +12,7 @@ from joblib import Parallel, delayed
 from sklearn.exceptions import FitFailedWarning
 from tqdm.auto import tqdm
 
+from .._core._warn import warn
 from ..data import IsoformData
 from ._presets import list_presets
 from ._synthetic import SyntheticDataset, make_isoform_dataset
@@ -304,9 +304,9 @@ def run_benchmark(
     failed = table[table["status"] == "error"]
     if len(failed):
         first = failed.iloc[0]
-        warnings.warn(f"{len(failed)} of {len(table)} benchmark runs failed; first: "
-                      f"{first['backend']} on {first['suite']} (seed {first['seed']}): "
-                      f"{first['error']}", FitFailedWarning, stacklevel=2)
+        warn(f"{len(failed)} of {len(table)} benchmark runs failed; first: "
+             f"{first['backend']} on {first['suite']} (seed {first['seed']}): "
+             f"{first['error']}", FitFailedWarning)
     return table
 
 
