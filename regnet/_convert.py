@@ -8,10 +8,10 @@ module converts at the door, says so when an input looks transposed, and drops
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
+
+from isograph._core._warn import warn
 
 from ._inputs import _preview, check_expression
 
@@ -184,8 +184,7 @@ def restrict_pairs(genes: pd.Index, edges, tfs, validation, errors: str):
             notes.append(f"{len(absent)} of {len(tfs)} tfs not in X (e.g. {_preview(absent)})")
             tfs = [t for t in tfs if t in known]
     if notes:
-        warnings.warn("errors='drop': dropped " + "; ".join(notes) + ".",
-                      DroppedPairsWarning, stacklevel=3)
+        warn("errors='drop': dropped " + "; ".join(notes) + ".", DroppedPairsWarning)
     if edges.empty:
         raise ValueError(
             "No edge is left: every pair of edges names a gene absent from X (or is a self "

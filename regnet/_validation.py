@@ -14,9 +14,9 @@ The order of preference (each fallback emits a :class:`SmallNetworkWarning`):
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
+
+from isograph._core._warn import warn
 
 from ._convert import SmallNetworkWarning
 from ._inputs import TrainingPairs, add_background_negatives, held_out_per_tf
@@ -27,7 +27,7 @@ STRATEGIES = ("given", "internal", "internal_pooled", "training_loss")
 
 
 def _warn(message: str) -> None:
-    warnings.warn(message, SmallNetworkWarning, stacklevel=4)
+    warn(message, SmallNetworkWarning)
 
 
 def choose_validation(rng, pairs: TrainingPairs, n_genes: int, fraction: float,

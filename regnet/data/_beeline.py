@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from isograph._core._warn import warn
 
 from ._layouts import (
     _preview,
@@ -240,7 +241,7 @@ def load_beeline(
 
     edges, tfs, notes = clean_network(edges, tfs, set(expression.index), errors)
     if notes:
-        warnings.warn(" ".join(notes), BeelineDataWarning, stacklevel=2)
+        warn(" ".join(notes), BeelineDataWarning)
     if name is None:
         name = "/".join(folder.resolve().parts[-3:])
     return BeelineData(expression=expression, edges=edges, tfs=tfs, name=name)

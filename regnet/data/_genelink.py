@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
+
+from isograph._core._warn import warn
 
 from ._beeline import BeelineData, _preview
 from ._split import Split, SplitWarning
@@ -90,12 +91,10 @@ def _frame(pos, neg, genes, tfs, n_genes):
 
 def _take(rng, candidates, size, what):
     if size > len(candidates):
-        warnings.warn(
+        warn(
             f"{what}: asked for {size} negative pairs but only {len(candidates)} are "
             "available; using all of them.",
-            SplitWarning,
-            stacklevel=4,
-        )
+            SplitWarning)
         size = len(candidates)
     return rng.choice(candidates, size=size, replace=False) if size else candidates[:0]
 
@@ -242,11 +241,9 @@ def genelink_split(
         tf_gene, pos_tf, pos_gene, n_genes, hard=hard, density=float(density), rng=rng, tfs=tfs
     )
     if len(va) == 0:
-        warnings.warn(
+        warn(
             "The validation set has no positives (no TF has 8 or more positives).",
-            SplitWarning,
-            stacklevel=2,
-        )
+            SplitWarning)
     return Split(
         train=_frame(tr, tr_neg, genes, tfs, n_genes),
         validation=_frame(va, va_neg, genes, tfs, n_genes),

@@ -126,6 +126,7 @@ def test_errors_raise_names_and_drop_counts(data):
         model = RegNet(**SMALL, random_state=0).fit(
             sub, pd.concat([loops, train.iloc[:1]]), tfs=[*tfs, "NOPE"], errors="drop")
     message = str(record[0].message)
+    assert record[0].filename == __file__  # the user's line, not regnet's
     assert f"{lost} of {len(loops) + 1} edges pairs" in message
     assert "1 edges self loops" in message and "1 of 9 tfs not in X" in message
     assert model.tfs_ == tfs and set(model.genes_) == set(sub.index)
@@ -144,8 +145,9 @@ def test_tiny_networks_fall_back_never_crash(data):
     X, _, _, _ = data
     # every TF has one positive: the per-TF split holds none out, the pooled one does
     one_each = pd.DataFrame({"TF": ["G00", "G01", "G02"], "Target": ["G10", "G11", "G12"]})
-    with pytest.warns(SmallNetworkWarning, match="No TF has two positives"):
+    with pytest.warns(SmallNetworkWarning, match="No TF has two positives") as record:
         model = RegNet(**SMALL, random_state=0).fit(X, one_each)
+    assert {r.filename for r in record} == {__file__}
     assert model.validation_strategy_ == "internal_pooled"
     assert len(model.edges_) == 2 and np.isfinite(model.validation_score_)
     # one positive: nothing to validate on; training loss, temperature 1
