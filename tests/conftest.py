@@ -41,8 +41,8 @@ TORCH_TESTS = (
     "test_faults.py::test_regnet_",
 )
 # code that imports torch when it is imported
-_TORCH_PREFIXES = ("torch", "torch_geometric", "captum", "regnet._model", "regnet.nn",
-                   "regnet.interpret", "regnet._training", "regnet._persistence",
+_TORCH_PREFIXES = ("torch", "torch_geometric", "captum", "regnet._model", "regnet._readers",
+                   "regnet.nn", "regnet.interpret", "regnet._training", "regnet._persistence",
                    "isograph.models.vae", "isograph.explain")
 _TORCH_MISSING = ("No module named 'torch'", 'pip install "isograph[vae]"',
                   'pip install "isograph[regnet]"')
