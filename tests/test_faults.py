@@ -204,6 +204,20 @@ def test_fit_into_a_folder_being_written_fails_before_fitting(tmp_path, capsys, 
                                   tiny_data().transcript_counts, check_dtype=False)
 
 
+@pytest.mark.parametrize("command", [["compare", "--backends", "latent"],
+                                     ["benchmark", "--config-name", "quick"]])
+def test_compare_and_benchmark_into_a_folder_being_written_fail_before_running(
+        tmp_path, capsys, empty_cwd, another_writer, command):
+    out = tmp_path / "out"
+    if command[0] == "compare":
+        command = [*command, "--dataset-path", tmp_path / "ds"]
+    code, stdout, err = another_writer(out, lambda: _cli(capsys, *command, "--output-dir", out))
+    assert code == 1 and stdout == "" and err.count("\n") == 1
+    assert "--output-dir" in err and "being written by another process" in err
+    pd.testing.assert_frame_equal(read_dataset(out).transcript_counts,  # the writer finished
+                                  tiny_data().transcript_counts, check_dtype=False)
+
+
 @pytest.mark.parametrize("where", [".", "sub/..", "file/out", ".."])
 def test_fit_refuses_cwd_and_impossible_output_before_fitting(tmp_path, capsys, empty_cwd,
                                                               where):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -60,10 +60,10 @@ def _seed(cfg: dict, backend: str, params: dict) -> None:
 
 def check_backend(name: str, params: dict) -> None:
     """Fail early, in one line, on an unknown or unavailable backend or parameter."""
-    from ..models._registry import make_backend
+    from ..models._registry import check_backend_params, make_backend
 
     try:
-        make_backend(name, **params)
+        check_backend_params(make_backend(name, **params))
     except ImportError as exc:
         raise CliError(f"backend {name!r} is not available in this installation: {exc}") from None
 
@@ -204,21 +204,24 @@ def run_compare(args, overrides) -> int:
     params = {name: backend_params(cfg, name) for name in backends}
     for name in backends:
         check_backend(name, params[name])
+    folder = nullcontext()
     if args.output_dir is not None:
+        what = "an isograph compare output"
         check_output_dir(args.output_dir, overwrite=args.overwrite, marker="comparison.json",
-                         what="an isograph compare output")
-    data = _read_dataset(args.dataset_path)
-    truth = read_truth(args.dataset_path)
-    with dask_context(cfg["dask_scheduler"]):
-        table, results = compare_backends(
-            data, backends, truth=truth, n_jobs=cfg["n_jobs"], backend_params=params,
-            covariates=column_list(cfg["covariates"], "covariates"), channels=cfg["channels"],
-            traits=column_list(cfg["traits"], "traits"))
-    _emit(comparison_table(table))
-    if args.output_dir is not None:
-        with cli_output_folder(args.output_dir, overwrite=args.overwrite,
-                               marker="comparison.json",
-                               what="an isograph compare output") as tmp:
+                         what=what)
+        folder = cli_output_folder(args.output_dir, overwrite=args.overwrite,
+                                   marker="comparison.json", what=what)
+    # held from here to the end: a second writer of --output-dir fails now, not after the fits
+    with folder as tmp:
+        data = _read_dataset(args.dataset_path)
+        truth = read_truth(args.dataset_path)
+        with dask_context(cfg["dask_scheduler"]):
+            table, results = compare_backends(
+                data, backends, truth=truth, n_jobs=cfg["n_jobs"], backend_params=params,
+                covariates=column_list(cfg["covariates"], "covariates"),
+                channels=cfg["channels"], traits=column_list(cfg["traits"], "traits"))
+        _emit(comparison_table(table))
+        if tmp is not None:
             for name, result in results.items():
                 result.save(tmp / name)
             report = {"config": cfg, "dataset_path": str(args.dataset_path),
@@ -226,6 +229,7 @@ def run_compare(args, overrides) -> int:
                       "results": table.to_dict(orient="records")}
             (tmp / "comparison.json").write_text(json.dumps(to_jsonable(report), indent=2))
             (tmp / "comparison.md").write_text(comparison_table(table))
+    if args.output_dir is not None:
         _emit(f"wrote {args.output_dir}")
     return _failures(table, "compare")
 
@@ -262,15 +266,16 @@ def run_benchmark_command(args, overrides) -> int:
     params = {name: backend_params(cfg, name) for name in backends}
     for name in backends:
         check_backend(name, params[name])
-    with dask_context(cfg["dask_scheduler"]), warnings.catch_warnings():
-        warnings.simplefilter("ignore", FitFailedWarning)  # reported below, in one line
-        runs = run_benchmark(suites, backends, cfg["seeds"], n_jobs=cfg["n_jobs"],
-                             backend_params=params,
-                             covariates=column_list(cfg["covariates"], "covariates"),
-                             channels=cfg["channels"], verbose=cfg["verbose"])
-    cfg = dict(cfg, output_dir=str(output_dir), config_name=args.config_name)
+    # held from here to the end: a second writer of the folder fails now, not after the runs
     with cli_output_folder(output_dir, overwrite=args.overwrite, marker="benchmark.json",
                            what="an isograph benchmark output") as tmp:
+        with dask_context(cfg["dask_scheduler"]), warnings.catch_warnings():
+            warnings.simplefilter("ignore", FitFailedWarning)  # reported below, in one line
+            runs = run_benchmark(suites, backends, cfg["seeds"], n_jobs=cfg["n_jobs"],
+                                 backend_params=params,
+                                 covariates=column_list(cfg["covariates"], "covariates"),
+                                 channels=cfg["channels"], verbose=cfg["verbose"])
+        cfg = dict(cfg, output_dir=str(output_dir), config_name=args.config_name)
         files = write_benchmark_report(tmp, runs, cfg)
     _emit(summary_markdown(summarize(runs)))
     _emit(f"wrote {', '.join(str(Path(output_dir) / f.name) for f in files.values())}")
