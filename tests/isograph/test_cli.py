@@ -261,12 +261,18 @@ def test_failed_runs_are_recorded_or_raised(tmp_path, capsys):
     assert "alpha and fdr are both None" in runs["error"][0]
     with pytest.raises(ValueError, match="alpha and fdr"):
         run_benchmark("toy", "baseline", 1, backend_params=broken, error_score="raise")
-    # the command writes the report, says so in one line and exits non-zero
+    # the command refuses a parameter fit would refuse before running anything
     code, _, err = run(capsys, "benchmark", "--config-name", "quick", "--output-dir",
-                       str(tmp_path / "b"), "--", "backend=baseline", "suite=toy",
+                       str(tmp_path / "a"), "--", "backend=baseline", "suite=toy",
                        "baseline.fdr=null", "verbose=0")
+    assert code == 1 and err.count("\n") == 1 and "alpha and fdr are both None" in err
+    assert not (tmp_path / "a").exists()
+    # a run that fails in fit: the report is written, one line says so, exit non-zero
+    code, _, err = run(capsys, "benchmark", "--config-name", "quick", "--output-dir",
+                       str(tmp_path / "b"), "--", "backend=latent", "suite=toy",
+                       "latent.n_components=5000", "verbose=0")
     assert code == 1 and err.count("\n") == 1 and "1 of 1 runs failed" in err
-    assert "alpha and fdr" in (tmp_path / "b" / "benchmark.md").read_text()
+    assert "n_components=5000 exceeds" in (tmp_path / "b" / "benchmark.md").read_text()
 
 
 def test_benchmark_writes_json_markdown_and_figure(tmp_path, capsys):
