@@ -1,65 +1,20 @@
-"""Regress sample covariates out of every feature (OLS with intercept)."""
+"""Regress sample covariates out of every feature (OLS with intercept).
+
+The estimator only: covariates are separated from the input by
+``_covariate_input``, encoded by ``_covariates``, and the QC tables are built
+by ``_residualize_qc``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils import check_array
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
-from ._covariates import CovariateSpec, block_slices, encode, learn_encoding
-from ._mapping import validate_matrix
-
-_NONE, _COLUMNS, _METADATA = "none", "columns", "metadata"
-
-
-def _as_list(value) -> list:
-    if value is None:
-        return []
-    if isinstance(value, str | int | np.integer):
-        return [value]
-    return list(value)
-
-
-def _positions(selection: list, names: np.ndarray, where: str) -> np.ndarray:
-    """Column positions of ``selection`` (names or integer positions) among ``names``."""
-    lookup = {name: i for i, name in enumerate(names)}
-    out = []
-    for item in selection:
-        if isinstance(item, int | np.integer) and not isinstance(item, bool):
-            if not 0 <= item < len(names):
-                raise ValueError(f"covariates: position {item} is outside the {where} "
-                                 f"({len(names)} columns).")
-            out.append(int(item))
-        elif item in lookup:
-            out.append(lookup[item])
-        else:
-            raise ValueError(f"covariates: {item!r} is not a column of the {where}; "
-                             f"columns are {list(names)[:10]}.")
-    if len(set(out)) != len(out):
-        raise ValueError(f"covariates: {selection!r} names a column more than once.")
-    return np.asarray(out, dtype=int)
-
-
-def _column_basis(design: np.ndarray) -> np.ndarray:
-    """Orthonormal basis (n_samples, rank) of the centred design's column space."""
-    centred = design - design.mean(axis=0)
-    if centred.shape[1] == 0:
-        return np.empty((centred.shape[0], 0))
-    u, s, _ = np.linalg.svd(centred, full_matrices=False)
-    tol = s.max(initial=0.0) * max(centred.shape) * np.finfo(np.float64).eps
-    return u[:, s > tol]
-
-
-def _r2(design: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """R-squared of an OLS (with intercept) of every column of ``Y`` on ``design``."""
-    Yc = Y - Y.mean(axis=0)
-    tss = (Yc**2).sum(axis=0)
-    basis = _column_basis(design)
-    explained = ((basis.T @ Yc) ** 2).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(tss > 0, np.clip(explained / tss, 0.0, 1.0), np.nan)
+from ._covariate_input import COLUMNS, METADATA, NONE, as_list, split_input
+from ._covariates import CovariateSpec, encode, learn_encoding
+from ._residualize_qc import qc_tables
 
 
 class CovariateResidualizer(TransformerMixin, BaseEstimator):
@@ -180,74 +135,6 @@ class CovariateResidualizer(TransformerMixin, BaseEstimator):
         self.covariates = covariates
         self.categorical = categorical
 
-    # ----------------------------------------------------------------- input
-    def _split(self, X, covariates, *, reset: bool):
-        """Features (float64 array), covariate frame (or None) and feature names."""
-        source = self._source
-        if source == _COLUMNS:
-            if not isinstance(X, pd.DataFrame):
-                X = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan",
-                                input_name="X")
-            validate_data(self, X, skip_check_array=True, reset=reset)
-            names = _check_feature_names_in(self, None)
-            frame = X.set_axis(names, axis=1) if isinstance(X, pd.DataFrame) else (
-                pd.DataFrame(X, columns=names))
-            if reset:
-                self._covariate_positions = _positions(_as_list(self.covariates), names, "X")
-            keep = np.setdiff1d(np.arange(len(names)), self._covariate_positions)
-            if keep.size == 0:
-                raise ValueError(
-                    f"CovariateResidualizer: every column of X is a covariate (X has "
-                    f"{len(names)} feature(s)); X must also hold the features to correct."
-                )
-            feature_frame = frame.iloc[:, keep]
-            bad = [c for c, t in feature_frame.dtypes.items()
-                   if not pd.api.types.is_numeric_dtype(t)]
-            if bad:
-                raise ValueError(
-                    f"CovariateResidualizer: the feature columns {bad[:5]} of X are not "
-                    f"numeric; name them in covariates={self.covariates!r} if they are "
-                    "covariates."
-                )
-            features = check_array(feature_frame, dtype=np.float64, input_name="X")
-            covs = frame.iloc[:, self._covariate_positions]
-            return features, covs, names[keep]
-        features = validate_matrix(self, X, reset=reset)
-        names = _check_feature_names_in(self, None)
-        if source == _NONE:
-            return features, None, names
-        if covariates is None:
-            raise ValueError(
-                "CovariateResidualizer was fitted with a covariates table, so transform "
-                "needs one too (in a Pipeline: set_transform_request(covariates=True) "
-                "with metadata routing enabled); got None."
-            )
-        table = covariates if isinstance(covariates, pd.DataFrame) else (
-            pd.DataFrame(covariates))
-        if isinstance(X, pd.DataFrame) and isinstance(covariates, pd.DataFrame):
-            missing = X.index.difference(table.index)
-            if len(missing):
-                raise ValueError(
-                    f"the covariates table has no row for {len(missing)} samples of X, e.g. "
-                    f"{list(missing[:5])}; its index must contain the index of X."
-                )
-            table = table.loc[X.index]
-        elif len(table) != features.shape[0]:
-            raise ValueError(
-                f"the covariates table has {len(table)} rows but X has {features.shape[0]} "
-                "samples; rows are matched by position when X is not a DataFrame."
-            )
-        if reset:
-            selection = table.columns if self.covariates is None else _as_list(self.covariates)
-            self._covariate_names = list(
-                table.columns[_positions(list(selection), np.asarray(table.columns),
-                                         "covariates table")]
-            )
-        absent = [c for c in self._covariate_names if c not in table.columns]
-        if absent:
-            raise ValueError(f"the covariates table lacks the covariates {absent} used in fit.")
-        return features, table[self._covariate_names], names
-
     # ------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, covariates=None):
@@ -268,12 +155,12 @@ class CovariateResidualizer(TransformerMixin, BaseEstimator):
         self : CovariateResidualizer
         """
         self._source = (
-            _METADATA if covariates is not None
-            else _COLUMNS if self.covariates is not None else _NONE
+            METADATA if covariates is not None
+            else COLUMNS if self.covariates is not None else NONE
         )
-        features, covs, names = self._split(X, covariates, reset=True)
+        features, covs, names = split_input(self, X, covariates, reset=True)
         specs, self.skipped_covariates_ = (
-            ([], {}) if covs is None else learn_encoding(covs, _as_list(self.categorical))
+            ([], {}) if covs is None else learn_encoding(covs, as_list(self.categorical))
         )
         self._specs: list[CovariateSpec] = specs
         self.covariates_ = [spec.name for spec in specs]
@@ -288,41 +175,14 @@ class CovariateResidualizer(TransformerMixin, BaseEstimator):
         coef = np.linalg.pinv(centred) @ (features - features.mean(axis=0))
         self.coef_ = pd.DataFrame(coef, index=pd.Index(self.design_columns_, dtype=object),
                                   columns=self._feature_names_out)
-        self._set_qc(features, features - centred @ coef, design)
+        self.qc_, self.covariate_qc_ = qc_tables(features, features - centred @ coef, design,
+                                                 self._specs, self._feature_names_out)
         return self
 
     def _design(self, covs, n_samples: int) -> np.ndarray:
         if not self._specs:
             return np.empty((n_samples, 0))
         return encode(covs, self._specs)
-
-    def _set_qc(self, before: np.ndarray, after: np.ndarray, design: np.ndarray) -> None:
-        var_before, var_after = before.var(axis=0), after.var(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            retained = np.where(var_before > 0, var_after / var_before, np.nan)
-        self.qc_ = pd.DataFrame(
-            {
-                "variance_before": var_before,
-                "variance_after": var_after,
-                "variance_retained": retained,
-                "r2_before": _r2(design, before),
-                "r2_after": _r2(design, after),
-            },
-            index=pd.Index(self._feature_names_out, name="feature"),
-        )
-        rows = []
-        for spec, block in zip(self._specs, block_slices(self._specs)):
-            rows.append({
-                "covariate": spec.name,
-                "kind": spec.kind,
-                "n_columns": block.stop - block.start,
-                "n_missing": spec.n_missing,
-                "mean_r2_before": float(np.nanmean(_r2(design[:, block], before))),
-                "mean_r2_after": float(np.nanmean(_r2(design[:, block], after))),
-            })
-        columns = ["covariate", "kind", "n_columns", "n_missing", "mean_r2_before",
-                   "mean_r2_after"]
-        self.covariate_qc_ = pd.DataFrame(rows, columns=columns).set_index("covariate")
 
     # ------------------------------------------------------------- transform
     def transform(self, X, *, covariates=None):
@@ -341,7 +201,7 @@ class CovariateResidualizer(TransformerMixin, BaseEstimator):
             The features with covariate columns dropped, corrected.
         """
         check_is_fitted(self)
-        features, covs, _ = self._split(X, covariates, reset=False)
+        features, covs, _ = split_input(self, X, covariates, reset=False)
         design = self._design(covs, features.shape[0])
         return features - (design - self._design_mean) @ self.coef_.to_numpy()
 
@@ -379,7 +239,7 @@ class CovariateResidualizer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         names = _check_feature_names_in(self, input_features)
-        if self._source == _COLUMNS:
+        if self._source == COLUMNS:
             keep = np.setdiff1d(np.arange(len(names)), self._covariate_positions)
             names = np.asarray(names)[keep]
         return np.asarray(names, dtype=object)
