@@ -2,7 +2,8 @@
 
 from . import metrics
 from ._presets import PRESETS, list_presets
-from ._runner import compare_backends, permute_genes, run_benchmark
+from ._runner import compare_backends, run_benchmark
+from ._suites import permute_genes
 from ._synthetic import SyntheticDataset, make_isoform_dataset
 
 __all__ = [

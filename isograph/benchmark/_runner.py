@@ -1,4 +1,8 @@
-"""Benchmark runner: suites x backends x seeds through joblib (and so Dask)."""
+"""Benchmark runner: suites x backends x seeds through joblib (and so Dask).
+
+Argument checks, the fits and the result tables; each suite's dataset comes
+from ``_suites`` and each row's module counts and scores from ``_scoring``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import numbers
 import time
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.exceptions import FitFailedWarning
@@ -14,122 +17,10 @@ from tqdm.auto import tqdm
 
 from .._core._warn import warn
 from ..data import IsoformData
-from ._presets import list_presets
-from ._synthetic import SyntheticDataset, make_isoform_dataset
-from .metrics import score_modules
+from ._scoring import SCORES, module_summary, score_against_truth
+from ._suites import make_suite_dataset, parse_suite
 
 __all__ = ["compare_backends", "run_benchmark"]
-
-PERMUTED_SUFFIX = "-permuted"
-SCORES = ("recovery", "relevance", "adjusted_rand", "adjusted_mutual_info", "over_segmentation")
-
-
-def parse_suite(suite: str) -> tuple[str, bool]:
-    """Split a suite name into its preset and whether it is permuted.
-
-    Parameters
-    ----------
-    suite : str
-        A preset from :func:`~isograph.benchmark.list_presets`, optionally
-        followed by ``"-permuted"``.
-
-    Returns
-    -------
-    preset : str
-    permuted : bool
-    """
-    if not isinstance(suite, str):
-        raise ValueError(f"suite must be a string, got {suite!r}")
-    permuted = suite.endswith(PERMUTED_SUFFIX)
-    preset = suite[: -len(PERMUTED_SUFFIX)] if permuted else suite
-    if preset not in list_presets():
-        valid = list_presets() + [p + PERMUTED_SUFFIX for p in list_presets()]
-        raise ValueError(f"suite must be one of {valid}, got {suite!r}")
-    return preset, permuted
-
-
-def permute_genes(data: IsoformData, random_state=None) -> IsoformData:
-    """Shuffle the samples of every gene independently: a null version of a dataset.
-
-    All transcripts of a gene share one permutation, so each gene keeps its
-    isoform structure and every feature keeps its distribution, while all
-    co-variation between genes (modules, batch and confounder effects) is
-    destroyed. The ``"<preset>-permuted"`` benchmark suites are built with it;
-    on real data, a backend that finds modules in the permuted copy is
-    finding noise.
-
-    Parameters
-    ----------
-    data : IsoformData
-        The dataset to shuffle (not modified).
-    random_state : int, numpy.random.Generator or None, optional
-        Seed of the permutations.
-
-    Returns
-    -------
-    IsoformData
-        The shuffled transcript counts with the same transcripts and samples
-        tables, no gene counts (they are summed again from the shuffled
-        transcripts) and ``metadata["permuted"] = True``.
-    """
-    rng = np.random.default_rng(random_state)
-    counts = data.transcript_counts
-    values = counts.to_numpy().copy()
-    genes = data.transcript_to_gene.reindex(counts.columns).to_numpy()
-    for gene in pd.unique(genes):
-        cols = np.flatnonzero(genes == gene)
-        values[:, cols] = values[np.ix_(rng.permutation(values.shape[0]), cols)]
-    shuffled = pd.DataFrame(values, index=counts.index, columns=counts.columns)
-    metadata = dict(data.metadata, permuted=True)
-    return IsoformData(transcript_counts=shuffled, transcripts=data.transcripts,
-                       samples=data.samples, gene_counts=None, metadata=metadata)
-
-
-def make_suite_dataset(suite: str, seed: int) -> SyntheticDataset:
-    """The synthetic dataset of ``suite`` for ``seed``.
-
-    Permuted suites (``"<preset>-permuted"``) shuffle every gene's samples
-    (:func:`permute_genes`); their truth has no module (every ``module_id`` is
-    ``-1`` and every role ``"background"``).
-    """
-    preset, permuted = parse_suite(suite)
-    ds = make_isoform_dataset(preset, random_state=seed)
-    if not permuted:
-        return ds
-    genes = ds.genes.assign(module_id=-1, role="background")
-    params = dict(ds.params, permuted=True)
-    data = permute_genes(ds.data, random_state=np.random.SeedSequence([seed, 1]))
-    return SyntheticDataset(data=data, genes=genes, module_latents=ds.module_latents.iloc[:, :0],
-                            params=params)
-
-
-def module_summary(modules: pd.DataFrame) -> dict:
-    """Counts from a ``modules`` table: modules, assigned genes, largest module."""
-    assigned = modules.loc[modules["module_id"] >= 0]
-    sizes = assigned.groupby("module_id")["gene_id"].nunique()
-    return {
-        "n_predicted_modules": int(sizes.size),
-        "n_assigned_genes": int(assigned["gene_id"].nunique()),
-        "largest_module_size": int(sizes.max()) if sizes.size else 0,
-    }
-
-
-def score_against_truth(modules: pd.DataFrame, genes: pd.DataFrame) -> dict:
-    """Module scores of a ``modules`` table against a truth ``genes`` table.
-
-    Scores are ``nan`` when the truth has no module (permuted suites).
-    """
-    truth = genes["module_id"]
-    pred = modules.drop_duplicates("gene_id").set_index("gene_id")["module_id"]
-    pred = pred.reindex(truth.index.astype(str)).fillna(-1).astype(int)
-    pred.index = truth.index
-    n_true = int(truth[truth >= 0].nunique())
-    if n_true == 0:
-        return {name: float("nan") for name in SCORES} | {"n_true_modules": 0}
-    roles = genes["role"] if "role" in genes else None
-    scores = score_modules(truth, pred, roles=roles)
-    scores.pop("n_predicted_modules", None)
-    return scores
 
 
 def _backend_kwargs(params: Mapping, seed) -> dict:
