@@ -1,8 +1,9 @@
 """Dataset container, dataset folders, conversions and validation."""
 
+from ._anndata import from_anndata, to_anndata
 from ._annotation import read_transcript_to_gene
 from ._container import SCHEMA_VERSION, IsoformData
-from ._convert import from_anndata, from_csv, to_anndata
+from ._csv import from_csv
 from ._examples import load_example
 from ._io import read_dataset, write_dataset
 from ._quant import UnmappedTranscriptsWarning, read_quantifications

@@ -50,7 +50,7 @@ def as_isoform_data(data, *, transcript_to_gene=None) -> IsoformData:
             f"data must be an IsoformData or an anndata.AnnData (samples x transcripts), got "
             f"{type(data).__name__}."
         )
-    from ._convert import from_anndata
+    from ._anndata import from_anndata
     from ._quant import _as_map
 
     if transcript_to_gene is not None:

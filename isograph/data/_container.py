@@ -210,7 +210,7 @@ class IsoformData:
         -------
         IsoformData
         """
-        from ._convert import from_csv
+        from ._csv import from_csv
 
         return from_csv(counts_csv, transcripts_csv, samples_csv, **kwargs)
 
@@ -235,7 +235,7 @@ class IsoformData:
         -------
         IsoformData
         """
-        from ._convert import from_anndata
+        from ._anndata import from_anndata
 
         return from_anndata(adata, gene_key=gene_key, layer=layer, validate=validate)
 
@@ -246,7 +246,7 @@ class IsoformData:
         -------
         anndata.AnnData
         """
-        from ._convert import to_anndata
+        from ._anndata import to_anndata
 
         return to_anndata(self)
 
