@@ -52,22 +52,41 @@ class RegNetReadersMixin:
         )
 
     # ------------------------------------------------------------ inference
-    def _encode(self, X: pd.DataFrame | None = None, **door):
-        """Genes, features and the module's ``(mu, logvar)`` for the genes of ``X``.
+    # _expression_of and _encode are also regnet.interpret's way in: the whole-encoder
+    # weights differentiate the module at exactly the inputs the readers build. They stay
+    # private because they hand out tensors, not labelled results; tests in
+    # tests/regnet/test_interpret_encoder.py pin what they return.
+    def _expression_of(self, X=None, *, layer=None, use_highly_variable=None) -> pd.DataFrame:
+        """Genes x the cells seen in ``fit`` (in their order) that the readers read from ``X``.
 
-        ``door`` holds ``layer`` / ``use_highly_variable`` for an AnnData ``X``.
+        ``X=None`` is the expression seen in ``fit``; a DataFrame (genes x
+        cells) or an AnnData (cells x genes, with ``layer`` /
+        ``use_highly_variable``) goes through :func:`regnet._convert.genes_by_cells`.
         """
         if X is None:
-            X = self.expression_
-        else:
-            X = genes_by_cells(X, self.genes_, **door)
-            missing = sorted(set(self.feature_names_in_) - set(X.columns))
-            if missing:
+            if layer is not None or use_highly_variable is not None:
                 raise ValueError(
-                    f"X lacks {len(missing)} of the cells seen in fit, e.g. {missing[:3]}; "
-                    "X must be genes x the same cells."
+                    f"layer={layer!r} and use_highly_variable={use_highly_variable!r} read an "
+                    "AnnData X; X is None (the expression seen in fit): pass the AnnData as X "
+                    "or leave them unset."
                 )
-            X = X.loc[:, list(self.feature_names_in_)]
+            return self.expression_
+        X = genes_by_cells(X, self.genes_, layer=layer, use_highly_variable=use_highly_variable)
+        missing = sorted(set(self.feature_names_in_) - set(X.columns))
+        if missing:
+            raise ValueError(
+                f"X lacks {len(missing)} of the cells seen in fit, e.g. {missing[:3]}; "
+                "X must be genes x the same cells."
+            )
+        return X.loc[:, list(self.feature_names_in_)]
+
+    def _encode(self, X=None, **door):
+        """Genes, features and the module's ``(mu, logvar)`` for the genes of ``X``.
+
+        ``door`` holds ``layer`` / ``use_highly_variable`` for an AnnData ``X``
+        (see :meth:`_expression_of`).
+        """
+        X = self._expression_of(X, **door)
         feats = self._features(X)
         self.module_.eval()
         with torch.no_grad():
@@ -178,13 +197,17 @@ class RegNetReadersMixin:
         return np.asarray([f"latent_{i}" for i in range(self.latent_channels)], dtype=object)
 
     # ------------------------------------------------------ interpretation
-    def first_layer_states(self, X: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    def first_layer_states(self, X=None, *, layer=None,
+                           use_highly_variable=None) -> dict[str, pd.DataFrame]:
         """Input and output of the first SAGE layer, per gene.
 
         Parameters
         ----------
-        X : pandas.DataFrame, optional
-            Genes x cells; defaults to the expression seen in ``fit``.
+        X : pandas.DataFrame or anndata.AnnData, optional
+            Genes x the cells seen in ``fit`` (DataFrame), or cells x genes
+            (AnnData); defaults to the expression seen in ``fit``.
+        layer, use_highly_variable
+            AnnData only, as in :meth:`fit`.
 
         Returns
         -------
@@ -196,7 +219,7 @@ class RegNetReadersMixin:
             ``h``/``n`` have ``h_0 ... h_{hidden-1}``.
         """
         check_is_fitted(self, "module_")
-        genes, feats, _, _ = self._encode(X)
+        genes, feats, _, _ = self._encode(X, layer=layer, use_highly_variable=use_highly_variable)
         with torch.no_grad():
             states = self.module_.first_layer(feats.x, feats.edge_index)
         hidden = [f"h_{i}" for i in range(self.hidden_channels)]

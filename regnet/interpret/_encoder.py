@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from scipy import sparse
 
+from ._shrinkage import _check_n_features
+
 __all__ = ["encoder_directional_weights"]
 
 
@@ -77,7 +79,7 @@ def encoder_directional_weights(
     edge_index = torch.as_tensor(edge_index).cpu()
     adjacency = sparse.csr_matrix(adjacency)
     n_nodes, width = x.shape
-    n_features = width if n_features is None else int(n_features)
+    n_features = _check_n_features(n_features, width)
     degree = np.diff(adjacency.indptr)
     rows = np.flatnonzero(degree > 0) if rows is None else np.asarray(rows, dtype=np.int64)
     x_np = x.double().numpy()

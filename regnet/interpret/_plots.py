@@ -100,7 +100,9 @@ def plot_shrinkage_vs_degree(weights: pd.DataFrame, *, degree: str = "degree", a
     frame = _valid(weights, [degree])
     frame = frame.loc[frame[degree] > 0]
     if frame.empty:
-        raise ValueError(f"no gene has a finite weight and {degree} > 0.")
+        raise ValueError(f"weights has no gene with a finite weight and {degree} > 0; pass "
+                         "another degree= ('degree', 'in_degree' or 'out_degree') or see the "
+                         "'reason' column for why the weights are NaN.")
     ax = _get_ax(ax)
     x = frame[degree].to_numpy(np.float64)
     y = _scatter_weights(ax, x, frame, weights, tf_color=tf_color, other_color=other_color,
@@ -206,7 +208,9 @@ def plot_shrinkage_vs_bayes(weights: pd.DataFrame, bayes: pd.DataFrame, *, ax=No
     other = _valid(bayes, [])
     both = frame.join(other[["weight"]].rename(columns={"weight": "bayes"}), how="inner")
     if both.empty:
-        raise ValueError("weights and bayes share no gene with a finite weight.")
+        raise ValueError("weights and bayes share no gene with a finite weight; compute both "
+                         "on the same genes, e.g. shrinkage_weights(model, X) and "
+                         "empirical_bayes_weights(X, model.edges_).")
     stats = compare_weights(frame, other)
     ax = _get_ax(ax)
     _scatter_weights(ax, both["bayes"].to_numpy(np.float64), both, weights,

@@ -75,7 +75,8 @@ def _jacobians_callable(g, x0: np.ndarray, m0: np.ndarray, eps: float):
     out = np.asarray(g(xs, ms), dtype=np.float64)
     if out.ndim != 2 or out.shape[0] != 4 * width:
         raise ValueError(
-            f"the aggregator must return an array of shape ({4 * width}, H); got {out.shape}."
+            f"aggregate must return an array of shape ({4 * width}, H), one row per input "
+            f"row; got {out.shape}."
         )
     parts = out.reshape(4, width, -1)
     return (parts[0] - parts[1]) / (2 * eps), (parts[2] - parts[3]) / (2 * eps)

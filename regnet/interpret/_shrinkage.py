@@ -74,7 +74,8 @@ def _call(aggregate: Aggregator, x: np.ndarray, m: np.ndarray) -> np.ndarray:
     out = np.asarray(aggregate(x, m), dtype=np.float64)
     if out.ndim != 2 or out.shape[0] != x.shape[0]:
         raise ValueError(
-            f"the aggregator must return an array of shape ({x.shape[0]}, H); got {out.shape}."
+            f"aggregate must return an array of shape ({x.shape[0]}, H), one row per input "
+            f"row; got {out.shape}."
         )
     return out
 

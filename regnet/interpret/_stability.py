@@ -55,7 +55,8 @@ def seed_stability(weights: Mapping, *, threshold: float = 1.0) -> pd.DataFrame:
     for label, frame in weights.items():
         if isinstance(frame, pd.DataFrame):
             if "weight" not in frame.columns:
-                raise ValueError(f"weights[{label!r}] lacks a 'weight' column.")
+                raise ValueError(f"weights[{label!r}] lacks a 'weight' column; pass the "
+                                 "output of shrinkage_weights or encoder_weights.")
             frame = frame["weight"]
         if not isinstance(frame, pd.Series):
             raise TypeError(f"weights[{label!r}] must be a DataFrame or Series indexed by gene; "

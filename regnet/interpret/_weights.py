@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from .._inputs import check_expression
 from ._encoder import encoder_directional_weights
 from ._graph import message_graph
 from ._shrinkage import (
@@ -28,11 +27,13 @@ REASON_FLAT_ENCODER = "latent mean does not move along x - m"
 
 def shrinkage_weights(
     model,
-    X: pd.DataFrame | None = None,
+    X=None,
     method: str = "projection",
     eps: float = 1e-2,
     *,
     reference: str = "prior",
+    layer: str | None = None,
+    use_highly_variable: bool | None = None,
 ) -> pd.DataFrame:
     r"""How much the first SAGE layer of a fitted RegNet trusts each gene's own expression.
 
@@ -47,9 +48,11 @@ def shrinkage_weights(
     ----------
     model : RegNet
         Fitted.
-    X : pandas.DataFrame, optional
-        Genes x the cells seen in ``fit``; defaults to the fitted expression.
-        The message graph is the training graph restricted to these genes.
+    X : pandas.DataFrame or anndata.AnnData, optional
+        Genes x the cells seen in ``fit`` (DataFrame), or cells x genes
+        (AnnData), as :meth:`regnet.RegNet.transform` takes it; defaults to
+        the fitted expression. The message graph is the training graph
+        restricted to these genes.
     method : {"projection", "coordinate_projection", "finite_difference"}
         ``"projection"`` (basis-free): ``S_x / (S_x + S_m)`` with
         ``S_x = ||delta J_x||`` and ``S_m = ||delta J_m||``, ``delta = x - m``
@@ -72,6 +75,8 @@ def shrinkage_weights(
         replaced by the neighbour mean (exact for a linear aggregator);
         ``"neighbors"`` with the mean of ``h`` over the neighbours (adds a
         graph-smoothing term; see :func:`layer_shrinkage`).
+    layer, use_highly_variable
+        AnnData ``X`` only, as in :meth:`regnet.RegNet.fit`.
 
     Returns
     -------
@@ -81,7 +86,7 @@ def shrinkage_weights(
         (distinct neighbours in the message graph: regulators and targets,
         since messages flow both ways), ``in_degree`` (known regulators),
         ``out_degree`` (known targets), ``mean_expression`` (mean of ``X``
-        over cells), ``is_tf``, the norms behind the weight
+        over the cells seen in ``fit``), ``is_tf``, the norms behind the weight
         (``input_contrast_norm``; ``response_self`` / ``response_neighbors``
         for the projection, ``sensitivity_self`` / ``sensitivity_neighbors``
         for finite differences, ``output_contrast_norm`` / ``raw_weight`` for
@@ -95,8 +100,8 @@ def shrinkage_weights(
     """
     _check_choice("method", method, METHODS)
     _check_choice("reference", reference, REFERENCES)
-    expression = _expression(model, X)
-    states = model.first_layer_states(X)
+    expression = _expression(model, X, layer, use_highly_variable)
+    states = model.first_layer_states(expression)
     genes = states["x"].index
     graph = message_graph(genes, model.edges_)
     linked = graph.degree > 0  # isolated genes have no m: nothing to weigh, nothing to compute
@@ -112,12 +117,17 @@ def shrinkage_weights(
     return result
 
 
-def _expression(model, X) -> pd.DataFrame:
-    """Genes x cells behind the weights of ``model``: ``X``, or the expression seen in fit."""
+def _expression(model, X, layer, use_highly_variable) -> pd.DataFrame:
+    """Genes x fitted cells behind the weights: ``X`` read as the model's readers read it.
+
+    One conversion for the whole call: the frame is what the readers are then
+    given, so an AnnData is densified once and ``mean_expression`` describes
+    the cells the model saw.
+    """
     if not hasattr(model, "first_layer_states"):
         raise TypeError(f"model must be a fitted regnet.RegNet; got {type(model).__name__}.")
     check_is_fitted(model, "module_")
-    return model.expression_ if X is None else check_expression(X)
+    return model._expression_of(X, layer=layer, use_highly_variable=use_highly_variable)
 
 
 def _with_gene_table(weights: pd.DataFrame, model, expression: pd.DataFrame,
@@ -139,8 +149,9 @@ def _with_gene_table(weights: pd.DataFrame, model, expression: pd.DataFrame,
     return result
 
 
-def encoder_weights(model, X: pd.DataFrame | None = None, *, genes=None,
-                    batch_size: int = 4) -> pd.DataFrame:
+def encoder_weights(model, X=None, *, genes=None, batch_size: int = 4,
+                    layer: str | None = None,
+                    use_highly_variable: bool | None = None) -> pd.DataFrame:
     """How much of each gene's latent mean comes from its own expression, through the whole encoder.
 
     The first-layer weights look at one SAGE layer; this follows the
@@ -157,8 +168,8 @@ def encoder_weights(model, X: pd.DataFrame | None = None, *, genes=None,
     ----------
     model : RegNet
         Fitted.
-    X : pandas.DataFrame, optional
-        Genes x the cells seen in ``fit``; defaults to the fitted expression.
+    X : pandas.DataFrame or anndata.AnnData, optional
+        As in :func:`shrinkage_weights`; defaults to the fitted expression.
     genes : sequence of str, optional
         Genes to compute (default: every gene with a neighbour). Each costs
         two JVPs through the whole encoder (about 0.1-0.2 s each on mDC on one
@@ -166,6 +177,8 @@ def encoder_weights(model, X: pd.DataFrame | None = None, *, genes=None,
         way to a quick look; the other genes get NaN.
     batch_size : int, default=4
         Genes per batched call (memory grows with ``batch_size x heads x N^2``).
+    layer, use_highly_variable
+        AnnData ``X`` only, as in :meth:`regnet.RegNet.fit`.
 
     Returns
     -------
@@ -178,8 +191,9 @@ def encoder_weights(model, X: pd.DataFrame | None = None, *, genes=None,
     --------
     shrinkage_weights : the first layer alone.
     """
-    expression = _expression(model, X)
-    index, feats, _, _ = model._encode(X)
+    expression = _expression(model, X, layer, use_highly_variable)
+    # the private reader seam: the module's own inputs, which the JVPs perturb
+    index, feats, _, _ = model._encode(expression)
     graph = message_graph(index, model.edges_)
     linked = graph.degree > 0
     if genes is None:

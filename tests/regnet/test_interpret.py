@@ -14,6 +14,8 @@ from regnet.interpret import (
     message_graph,
     nearest_cell_noise_variance,
     neighbor_mean,
+    plot_shrinkage_vs_bayes,
+    plot_shrinkage_vs_degree,
     shrinkage_weights,
 )
 from regnet.nn import SAGEMLPConv
@@ -197,7 +199,7 @@ def test_bad_arguments_name_the_problem():
         finite_difference_weights(lambda a, b: a, x, x, eps=0.0)
     with pytest.raises(ValueError, match=r"n_features must be an integer in \[1, 3\]"):
         layer_shrinkage(x, x, aggregate=lambda a, b: a, n_features=4)
-    with pytest.raises(ValueError, match="aggregator must return"):
+    with pytest.raises(ValueError, match=r"aggregate must return an array of shape \(12, H\)"):
         layer_shrinkage(x, x + 1, aggregate=lambda a, b: a[:2])
     with pytest.raises(TypeError, match="aggregate must be"):
         layer_shrinkage(x, x + 1, aggregate=3)
@@ -283,6 +285,50 @@ def test_regnet_rejects_wrong_inputs(fitted):
         shrinkage_weights(model, method="gradient")
     with pytest.raises(ValueError, match="cells seen in fit"):
         shrinkage_weights(model, X.iloc[:, :4])
+    with pytest.raises(ValueError, match=r"layer='logged' .* X is None .* leave them unset"):
+        shrinkage_weights(model, layer="logged")
+    with pytest.raises(ValueError, match=r"X is a DataFrame \(genes x cells\): leave them unset"):
+        shrinkage_weights(model, X, layer="logged")
+    with pytest.raises(ValueError, match=r"X looks transposed.*pass X\.T"):
+        shrinkage_weights(model, X.T)
+
+
+def test_regnet_weights_from_anndata_equal_the_dataframe(fitted):
+    # the readers' door: cells x genes AnnData, a layer, the highly-variable subset, and
+    # cells in another order all give the weights of the equivalent genes x cells frame
+    pytest.importorskip("anndata")
+    from .test_anndata import to_adata
+
+    model, X, _ = fitted
+    shuffled = X.iloc[:, ::-1]
+    layered = to_adata(shuffled, layers={"logged": shuffled.T.to_numpy()})
+    layered.X = np.zeros_like(layered.X)  # only the layer holds the expression
+    for method in ("projection", "finite_difference"):
+        reference = shrinkage_weights(model, X, method=method)
+        out = shrinkage_weights(model, layered, method=method, layer="logged")
+        pd.testing.assert_frame_equal(out, reference)
+    states = model.first_layer_states(layered, layer="logged")
+    for key, frame in model.first_layer_states(X).items():
+        pd.testing.assert_frame_equal(states[key], frame)
+
+    hvg = to_adata(X)
+    hvg.var["highly_variable"] = ~X.index.isin(["G20", "G23"])  # drops genes of the graph
+    subset = shrinkage_weights(model, hvg)
+    pd.testing.assert_frame_equal(subset, shrinkage_weights(model, X.drop(index=["G20", "G23"])))
+    assert len(shrinkage_weights(model, hvg, use_highly_variable=False)) == len(X)
+    with pytest.raises(ValueError, match=r"layer='counts' is not a layer of X"):
+        shrinkage_weights(model, layered, layer="counts")
+
+
+def test_plot_errors_say_what_to_pass():
+    genes = pd.Index(["a", "b", "c"], name="gene")
+    weights = pd.DataFrame({"weight": [0.2, 0.5, np.nan], "is_tf": False, "degree": [1, 2, 0],
+                            "in_degree": 0}, index=genes)
+    with pytest.raises(ValueError, match=r"in_degree > 0; pass another degree="):
+        plot_shrinkage_vs_degree(weights, degree="in_degree")
+    elsewhere = weights.set_axis(["x", "y", "z"])
+    with pytest.raises(ValueError, match="compute both on the same genes"):
+        plot_shrinkage_vs_bayes(weights, elsewhere)
 
 
 # ---------------------------------------------------------- empirical Bayes

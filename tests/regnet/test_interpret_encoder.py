@@ -113,6 +113,8 @@ def test_encoder_weight_is_w_when_later_layers_are_linear():
                                       n_features=5, batch_size=3)
     assert 0 not in out["rows"] and len(out["rows"]) == n_nodes - 1  # node 0 is isolated
     np.testing.assert_allclose(out["weight"], w, atol=1e-5)
+    with pytest.raises(ValueError, match=r"n_features must be an integer in \[1, 8\]; got 9"):
+        encoder_directional_weights(module, x, edges, adjacency_of(edges, n_nodes), n_features=9)
 
 
 def test_encoder_jvp_matches_brute_force_finite_differences():
@@ -161,6 +163,42 @@ def test_encoder_weights_on_a_fitted_regnet(fitted_model):
     assert out.attrs["method"] == "encoder"
     with pytest.raises(ValueError, match="genes names 1 genes that X lacks"):
         encoder_weights(model, genes=["nope"])
+
+
+def test_encoder_weights_from_anndata_equal_the_dataframe(fitted_model):
+    pytest.importorskip("anndata")
+    from .test_anndata import to_adata
+
+    model = fitted_model
+    X, _, _ = small_data()
+    adata = to_adata(X.iloc[:, ::-1], layers={"logged": X.iloc[:, ::-1].T.to_numpy()})
+    adata.X = np.zeros_like(adata.X)
+    genes = ["G00", "G05", "G07"]
+    reference = encoder_weights(model, X, genes=genes)
+    assert reference.loc[genes, "weight"].notna().all()
+    pd.testing.assert_frame_equal(encoder_weights(model, adata, genes=genes, layer="logged"),
+                                  reference)
+    with pytest.raises(ValueError, match=r"use_highly_variable=True .* X is None"):
+        encoder_weights(model, use_highly_variable=True)
+
+
+def test_reader_seam_gives_the_inputs_the_public_readers_use(fitted_model):
+    # encoder_weights differentiates model.module_ at RegNet._encode's features (private:
+    # they are tensors). Pin that they are the first layer's inputs and give transform's mean.
+    pytest.importorskip("anndata")
+    from .test_anndata import to_adata
+
+    model = fitted_model
+    X, _, _ = small_data()
+    expression = model._expression_of(to_adata(X.iloc[1:, ::-1]))
+    assert list(expression.columns) == list(model.feature_names_in_)
+    pd.testing.assert_frame_equal(expression, X.iloc[1:].astype(np.float64))
+    genes, feats, mu, _ = model._encode(expression)
+    states = model.first_layer_states(expression)
+    assert list(genes) == list(X.index[1:])
+    np.testing.assert_array_equal(feats.x.cpu().numpy(), states["x"].to_numpy())
+    np.testing.assert_array_equal(mu.cpu().numpy(), model.transform(expression).to_numpy())
+    assert feats.edge_index.shape[0] == 2 and feats.edge_index.max() < len(genes)
 
 
 # ---------------------------------------------------------------- stability
