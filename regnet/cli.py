@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from isograph._core._torch import torch_threads
+
 __all__ = ["USER_ERRORS", "main", "write_pretrain_directory"]
 
 
@@ -185,21 +187,18 @@ def _train(args) -> int:
     # held from before any work to the swap: a file, a foreign folder, the cwd or an
     # unwritable place fails now, and so does a second run into the same folder
     with _output_folder(out, args.overwrite) as staging:
-        summary = _train_into(args, staging)
+        with torch_threads(args.threads):  # restored afterwards, as a fit's n_threads
+            summary = _train_into(args, staging)
     print(f"regnet train: wrote {out}\n{json.dumps(summary, indent=2)}")
     return 0
 
 
 def _train_into(args, staging: Path) -> dict:
     """Load, train, evaluate and write everything into ``staging``; return the summary."""
-    import torch
-
     from . import RegNet
     from .data import degree_neutral_test, genelink_split, load_beeline, load_example
     from .metrics import evaluate
 
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
     model = RegNet(
         args.hidden_channels,
         latent_channels=args.latent_channels,

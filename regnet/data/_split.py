@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from isograph._core import atomic_file
 
 from ._beeline import _preview
 
@@ -103,19 +105,11 @@ class Split:
         """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        temps: dict[str, str] = {}
-        try:
+        # each file is renamed into place only when all three were written
+        with ExitStack() as files:
             for part in _PARTS:
-                fd, tmp = tempfile.mkstemp(prefix=f".{part}.", suffix=".tmp", dir=directory)
-                temps[part] = tmp
-                with os.fdopen(fd, "w", newline="") as handle:
-                    getattr(self, part).to_csv(handle, index=False)
-            for part, tmp in temps.items():
-                os.replace(tmp, directory / f"{part}.csv")
-        finally:
-            for tmp in temps.values():
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+                handle = files.enter_context(atomic_file(directory / f"{part}.csv", "w"))
+                getattr(self, part).to_csv(handle, index=False)
         return directory
 
     @classmethod
