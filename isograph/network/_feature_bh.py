@@ -97,6 +97,28 @@ def row_bh_cut(row: np.ndarray, floor: np.float32, z_rank: np.ndarray, root: flo
     return float(desc[last]) if ok[last] else np.inf
 
 
+def block_bh_cuts(block: np.ndarray, n_effective: np.ndarray, z_rank: np.ndarray,
+                  tau: np.ndarray | None = None) -> np.ndarray:
+    """:func:`row_bh_cut` of each row of a ``|weight|`` block (diagonal entries 0).
+
+    ``n_effective`` per row (``inf`` or ``<= 3.5``: no cut); ``tau``: the
+    float32 thresholds of an ``n_effective`` shared by all rows, used when
+    the block is float32.
+    """
+    cuts = np.full(block.shape[0], np.inf)
+    valid = np.isfinite(n_effective) & (n_effective > 3.5)
+    roots = np.sqrt(np.where(valid, n_effective, 4.0) - 3.0)
+    # a row's candidates: |weights| whose p-value is <= q (needed at any rank)
+    floors = np.tanh(z_rank[-1] / roots)
+    if block.dtype == np.float32:
+        floors = float32_at_least(floors)
+    else:
+        tau = None
+    for r in np.flatnonzero(valid):
+        cuts[r] = row_bh_cut(block[r], floors[r], z_rank, roots[r], tau)
+    return cuts
+
+
 def off_diagonal_median(z: np.ndarray, start: int) -> np.ndarray:
     """Median of each row of ``z`` without its diagonal entry (column ``start + row``).
 
