@@ -326,9 +326,10 @@ class RegNet(RegNetReadersMixin, RegNetStorageMixin, BaseEstimator):
         return RegNetModule(
             len(GraphFeatures.node_feature_names(range(n_cells), self.use_structure)),
             n_cells,
-            hidden_channels=self.hidden_channels,
-            latent_channels=self.latent_channels,
-            heads=self.heads,
+            # the constraints admit any Integral (np.int64 too); the torch layers want int
+            hidden_channels=int(self.hidden_channels),
+            latent_channels=int(self.latent_channels),
+            heads=int(self.heads),
             pair_channels=GraphFeatures.pair_channels(self.use_structure),
-            dropout=self.dropout,
+            dropout=float(self.dropout),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +29,13 @@ def save_regnet(model, directory) -> Path:
     the current directory is refused, and a killed save leaves the old folder or
     the new one (see :class:`isograph._core.OutputFolder`).
     """
+    # imported here: `import regnet` need not load the isograph package
+    from isograph._core import OutputFolder, to_jsonable
+
     params = model.get_params()
-    if not (params["random_state"] is None or isinstance(params["random_state"], int)):
+    if not (params["random_state"] is None or isinstance(params["random_state"], Integral)):
         params["random_state"] = None  # a RandomState instance is not JSON
+    params = to_jsonable(params, strict=True)  # numpy numbers a user passed read back as such
     config = {
         "format": _FORMAT,
         "format_version": _FORMAT_VERSION,
@@ -40,9 +45,6 @@ def save_regnet(model, directory) -> Path:
         "validation_strategy": model.validation_strategy_,
         "input_feature_names": list(model.input_feature_names_),
     }
-    # imported here: `import regnet` need not load the isograph package
-    from isograph._core import OutputFolder
-
     text = json.dumps(config, indent=2)  # fails before anything touches the disk
     with OutputFolder(directory, marker=MARKERS, what="a RegNet.save folder",
                       overwrite=True, flag="RegNet.save") as tmp:

@@ -122,6 +122,15 @@ def test_save_load_keeps_the_small_network_fallback(tmp_path, data):
     assert loaded.validation_strategy_ is None
     assert loaded.calibration_["temperature"] == 1.0
 
+def test_save_takes_numpy_parameters(tmp_path, data):
+    X, train, _, tfs = data
+    small = {**SMALL, "hidden_channels": np.int64(16), "max_epochs": 2}
+    model = RegNet(**small, random_state=np.int64(0)).fit(X, train, tfs=tfs)
+    model.save(tmp_path / "model")
+    params = RegNet.load(tmp_path / "model").get_params()
+    assert params["hidden_channels"] == 16 and params["random_state"] == 0
+
+
 
 def test_clone_get_params_pickle(data, fitted):
     _, _, test, _ = data
