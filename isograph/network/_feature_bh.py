@@ -2,11 +2,13 @@
 
 Why it is shaped this way (measured on the 24-sample macrophage cohort,
 31,820 features, see ``benchmarks/bench_edge_rules.py``): the per-row work
-is memory-bound, not Python-bound. Whole-block vectorisations (one
-``np.sort`` of every row, or one sort of all candidates keyed by row) touch
-every element several more times and allocate block-sized temporaries; they
-measured slower than a loop over rows whose temporaries stay in cache. So
-the loop stays, and each row does less:
+is memory-bound, not Python-bound (Python overhead is ~1 µs of ~140 µs a
+row). Whole-block vectorisations touch every element more often and allocate
+block-sized temporaries: one sort of all candidates keyed by (row, value)
+measured 4x slower than the former loop, a row-wise ``np.sort`` of the whole
+block alone cost as much as that loop, and BH as a fixed point of counts
+(``k <- #{|w| >= tau_k}``, ~5 passes a row) broke even. So the loop over rows,
+whose temporaries stay in cache, stays, and each row does less:
 
 * candidates are found with a float32 comparison against the exact float32
   image of the float64 floor (no float64 upcast of the whole row) and taken
@@ -16,6 +18,12 @@ the loop stays, and each row does less:
 * with one ``n_effective`` for all rows the Fisher-z test of rank ``k`` is
   a float32 threshold ``tau_k`` computed once per call and checked at the
   neighbouring float32 values, so a row needs no ``arctanh`` at all.
+
+With 16 MB row blocks and one BLAS thread (see ``_edge_rules``), measured
+against the former per-row code in the same run (wall time, median of 2-3):
+``n_effective=24`` cuts 3.1x, per-row null cuts 2.9x, edges 2.4x on the
+cohort's factor model (31,820 features); 4.4x, 2.5x, 2.6x on the benchmark's
+synthetic one (30,000). The cohort's latent fit went from 47-57 s to 27.5 s.
 
 Every result equals the plain per-row rule bit for bit (tests compare them).
 """
