@@ -29,8 +29,6 @@ Two p-value rules:
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from scipy import stats
 from threadpoolctl import threadpool_limits
@@ -78,19 +76,6 @@ _EMPIRICAL_NOTE = (
     "it can reach millions from a few dozen samples; weights and null share that scale, "
     "so the cut is relative to the spread of the null pairs."
 )
-
-
-def check_edge_rule(alpha, fdr) -> None:
-    """Validate ``alpha`` (a |weight| cut in (0, 1]) and ``fdr`` (in (0, 1))."""
-    if alpha is not None:
-        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha <= 1:
-            raise ValueError(f"alpha must be None or a number in (0, 1], got {alpha!r}")
-    elif fdr is None:
-        raise ValueError("alpha and fdr are both None; set one of them to select edges")
-    if fdr is not None and (
-        isinstance(fdr, bool) or not isinstance(fdr, numbers.Real) or not 0 < fdr < 1
-    ):
-        raise ValueError(f"fdr must be None or a number in (0, 1), got {fdr!r}")
 
 
 def empirical_n_effective(row_block: RowBlock, n_features: int) -> float:
