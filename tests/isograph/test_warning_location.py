@@ -70,3 +70,12 @@ def test_fit_dataset_warning_points_at_fit_dataset():
         fit_dataset(data, "latent", traits=["constant"], n_components=2)
     trait = [r for r in records if "constant" in str(r.message)]
     assert trait and {r.filename for r in trait} == {__file__}
+
+
+def test_warning_from_a_benchmark_run_points_at_run_benchmark():
+    from isograph.benchmark import run_benchmark
+
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        run_benchmark("toy-permuted", "latent", 1)  # nothing to find: an empty result
+    _all_from_here(records, EmptyResultWarning)
