@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import stats
-from threadpoolctl import threadpool_limits
 
 from .._core import to_jsonable
 from . import bh_weight_threshold, correlation_pvalue, threshold_edges
 from ._edges import (
     DEFAULT_MAX_EDGES,
     RowBlock,
+    blas_threads_for,
     check_edge_budget,
     collect_edges,
     default_block_size,
@@ -61,10 +61,6 @@ _MIN_ROW_NULL = 200
 # instead of page-faulted in afresh: at 256 MB the edge pass spent 15 of its 22 s
 # in the kernel (macrophage cohort, 31,820 features), at 16 MB 0.1 of 9 s.
 _BLOCK_BYTES = 16 * 2**20
-# _SHORT_BLAS: the row blocks of the passes over all rows are short, thin BLAS
-# products (rank <= n_samples); with one BLAS thread the cuts + edges of the
-# macrophage cohort took 13.8 s instead of 18.2 s and half the CPU time (the
-# second thread spins between calls; cf. fit_factor_analysis).
 _NULL_CHUNKS = 4
 # Shrinkage partial correlations from n << p samples are shrunk towards 0 by a
 # factor near 1, so the empirical null's "sample size" can reach millions.
@@ -128,7 +124,7 @@ def feature_fdr_cuts(
     if n_effective is not None and np.isfinite(n_effective) and n_effective > 3.5:
         tau = fisher_thresholds(z_rank, np.sqrt(float(n_effective) - 3.0))
     b = default_block_size(p, budget_bytes=_BLOCK_BYTES)
-    with threadpool_limits(limits=1, user_api="blas"):  # see _SHORT_BLAS
+    with blas_threads_for(row_block):
         for start in range(0, p, b):
             stop = min(p, start + b)
             block = np.abs(row_block(start, stop))
@@ -164,7 +160,7 @@ def edges_above_feature_cuts(
         keep &= weight >= c[start:stop, None]
         return keep
 
-    with threadpool_limits(limits=1, user_api="blas"):  # see _SHORT_BLAS
+    with blas_threads_for(row_block):
         return collect_edges(row_block, p, passes, max_edges=max_edges,
                              block_size=default_block_size(p, budget_bytes=_BLOCK_BYTES),
                              max_edges_per_feature=max_edges_per_feature,

@@ -8,9 +8,11 @@ lets 20,000 features fit in a few hundred megabytes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from numbers import Integral
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 #: Channel codes used by the edge policy (index into a 3 x 3 threshold table).
 SWITCH, ABUNDANCE, PLAIN = 0, 1, 2
@@ -91,7 +93,29 @@ def scaled_gram_block(U: np.ndarray, scale: np.ndarray) -> RowBlock:
         out[idx - start, idx] = 1.0
         return out
 
+    block.rank = U32.shape[1]  # read by blas_threads_for
     return block
+
+
+#: Inner dimension up to which a row block's product is "thin" (see blas_threads_for).
+THIN_RANK = 16
+
+
+def blas_threads_for(row_block: RowBlock):
+    """BLAS threads for a pass over all row blocks: one for thin products, else the default.
+
+    Measured on an idle 2-core machine (FDR rule, cuts + edges, 30 per feature):
+    with the macrophage cohort's 3 factors (31,820 features) one thread and two
+    take the same wall time (13.1-14.4 s) but two burn twice the CPU, the second
+    spinning between the many short calls; at rank 24 (p = 24,000) two threads
+    are already faster (1.9 vs 2.2 s), at rank 128 clearly so (2.7 vs 3.6 s),
+    and more cores widen the gap. Row blocks that do not state their ``rank``
+    keep the default.
+    """
+    rank = getattr(row_block, "rank", None)
+    if rank is not None and rank <= THIN_RANK:
+        return threadpool_limits(limits=1, user_api="blas")
+    return nullcontext()
 
 
 def channel_thresholds(

@@ -206,3 +206,22 @@ def test_channel_links_and_user_graph_symmetry():
     assert G[i, j] == pytest.approx(np.mean(Z[:, i].astype(float) * Z[:, j]), rel=1e-5)
     U = user_graph(sparse.csr_matrix(([1.0], ([0], [2])), shape=(12, 12)), X.columns)
     assert U[0, 2] == U[2, 0] == 0.5
+
+
+def test_thin_row_blocks_run_on_one_blas_thread_wide_ones_on_the_default():
+    from threadpoolctl import threadpool_info
+
+    from isograph.network._edges import THIN_RANK, blas_threads_for, scaled_gram_block
+
+    def blas_threads():
+        return {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+
+    default = blas_threads()
+    rng = np.random.default_rng(0)
+    for rank, expected in ((3, {1}), (THIN_RANK + 1, default)):
+        block = scaled_gram_block(rng.normal(size=(50, rank)), np.ones(50))
+        with blas_threads_for(block):
+            assert blas_threads() == expected
+    with blas_threads_for(lambda start, stop: None):  # a block that states no rank
+        assert blas_threads() == default
+    assert blas_threads() == default
