@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numbers
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -53,13 +54,20 @@ def _run_one(index, suite, backend, seed, params, covariates, channels, error_sc
     row = {"run": index, "suite": suite, "preset": preset, "permuted": permuted, "seed": seed,
            "backend": backend, "n_samples": ds.data.n_samples, "n_genes": len(ds.genes),
            "generate_seconds": time.perf_counter() - started}
-    try:
-        result, wall = _fit_one(ds.data, backend, params, covariates=covariates,
-                                channels=channels)
-    except Exception as exc:
-        if isinstance(error_score, str) and error_score == "raise":
-            raise
-        row.update(status="error", error=_error_text(exc), wall_seconds=float("nan"))
+    # a run's warnings go into its row: across many runs, and on permuted suites where
+    # an empty result is the expected answer, a stream of them says less than a column
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result, wall = _fit_one(ds.data, backend, params, covariates=covariates,
+                                    channels=channels)
+        except Exception as exc:
+            if isinstance(error_score, str) and error_score == "raise":
+                raise
+            result = exc
+    row["warnings"] = _warning_text(caught)
+    if isinstance(result, Exception):
+        row.update(status="error", error=_error_text(result), wall_seconds=float("nan"))
         row.update({name: error_score for name in SCORES})
         return row
     row.update(status="ok", error=None, wall_seconds=wall,
@@ -71,9 +79,15 @@ def _run_one(index, suite, backend, seed, params, covariates, channels, error_sc
     return row
 
 
+def _warning_text(caught) -> str | None:
+    """``Category: message`` of each distinct warning of a run, ``None`` when there was none."""
+    texts = dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught)
+    return " | ".join(texts) or None
+
+
 def _check_backends(backends, backend_params) -> dict:
     """Validate names and parameters up front (before any worker starts)."""
-    from ..models._registry import make_backend
+    from ..models._registry import check_backend_params, make_backend
 
     if isinstance(backends, str):
         backends = [backends]
@@ -86,7 +100,7 @@ def _check_backends(backends, backend_params) -> dict:
         raise ValueError(f"backend_params has entries {stray} for backends that are not run "
                          f"(backends: {backends})")
     for name in backends:
-        make_backend(name, **dict(backend_params.get(name) or {}))
+        check_backend_params(make_backend(name, **dict(backend_params.get(name) or {})))
     return {name: dict(backend_params.get(name) or {}) for name in backends}
 
 
@@ -168,7 +182,9 @@ def run_benchmark(
         excluded), ``n_predicted_modules``, ``n_assigned_genes``,
         ``largest_module_size``, the scores of
         :func:`~isograph.benchmark.metrics.score_modules` (``nan`` on permuted
-        suites) and timings.
+        suites), timings and ``warnings`` (the run's warnings, ``" | "``
+        separated, ``None`` when there were none: they are recorded, not
+        raised).
     """
     if isinstance(suites, str):
         suites = [suites]

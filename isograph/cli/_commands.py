@@ -278,5 +278,8 @@ def run_benchmark_command(args, overrides) -> int:
         cfg = dict(cfg, output_dir=str(output_dir), config_name=args.config_name)
         files = write_benchmark_report(tmp, runs, cfg)
     _emit(summary_markdown(summarize(runs)))
+    n_warned = int(runs["warnings"].notna().sum())
+    if n_warned:
+        _emit(f"{n_warned} of {len(runs)} runs raised warnings: see {files['md'].name}")
     _emit(f"wrote {', '.join(str(Path(output_dir) / f.name) for f in files.values())}")
     return _failures(runs, "benchmark")

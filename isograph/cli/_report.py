@@ -195,6 +195,12 @@ def write_benchmark_report(directory: Path, runs: pd.DataFrame, config: dict) ->
     if len(failed):
         text += ["## Failed runs", "",
                  markdown_table(failed, ["suite", "backend", "seed", "error"])]
+    warned = runs[runs["warnings"].notna()] if "warnings" in runs else runs.iloc[:0]
+    if len(warned):
+        text += ["", "## Warnings", "",
+                 "Raised during the runs and recorded here (on permuted suites an empty "
+                 "result is the expected one).", "",
+                 markdown_table(warned, ["suite", "backend", "seed", "warnings"])]
     files["md"].write_text("\n".join(text))
     benchmark_figure(runs).savefig(files["png"], dpi=120)
     runs.to_csv(files["csv"], index=False)

@@ -254,13 +254,16 @@ def test_run_benchmark_table_and_checks():
 def test_failed_runs_are_recorded_or_raised(tmp_path, capsys):
     from sklearn.exceptions import FitFailedWarning
 
-    broken = {"baseline": {"fdr": None}}  # valid constructor, refused in fit
+    # a parameter fit would refuse is refused before any run starts
+    with pytest.raises(ValueError, match="alpha and fdr are both None"):
+        run_benchmark("toy", "baseline", 1, backend_params={"baseline": {"fdr": None}})
+    broken = {"latent": {"n_components": 5000}}  # valid parameters, too many for the data
     with pytest.warns(FitFailedWarning, match="1 of 1 benchmark runs failed"):
-        runs = run_benchmark("toy", "baseline", 1, backend_params=broken)
+        runs = run_benchmark("toy", "latent", 1, backend_params=broken)
     assert runs["status"].tolist() == ["error"] and np.isnan(runs["recovery"][0])
-    assert "alpha and fdr are both None" in runs["error"][0]
-    with pytest.raises(ValueError, match="alpha and fdr"):
-        run_benchmark("toy", "baseline", 1, backend_params=broken, error_score="raise")
+    assert "n_components=5000 exceeds" in runs["error"][0]
+    with pytest.raises(ValueError, match="n_components=5000 exceeds"):
+        run_benchmark("toy", "latent", 1, backend_params=broken, error_score="raise")
     # the command refuses a parameter fit would refuse before running anything
     code, _, err = run(capsys, "benchmark", "--config-name", "quick", "--output-dir",
                        str(tmp_path / "a"), "--", "backend=baseline", "suite=toy",
@@ -292,6 +295,11 @@ def test_benchmark_writes_json_markdown_and_figure(tmp_path, capsys):
     markdown = (out_dir / "benchmark.md").read_text()
     assert "| suite | backend |" in markdown and "| toy-permuted | baseline |" in markdown
     assert "| toy | baseline |" in out
+    # the permuted runs' empty results are listed, not streamed as warnings
+    warned = [r for r in report["runs"] if r["warnings"]]
+    assert {r["suite"] for r in warned} == {"toy-permuted"}
+    assert "## Warnings" in markdown and "EmptyResultWarning: no module" in markdown
+    assert f"{len(warned)} of 4 runs raised warnings: see benchmark.md" in out
     image = mpimg.imread(out_dir / "benchmark.png")
     assert image.ndim == 3 and image.shape[0] > 200 and image.std() > 0.01
     assert pd.read_csv(out_dir / "runs.csv").shape[0] == 4

@@ -72,10 +72,23 @@ def test_fit_dataset_warning_points_at_fit_dataset():
     assert trait and {r.filename for r in trait} == {__file__}
 
 
-def test_warning_from_a_benchmark_run_points_at_run_benchmark():
+def test_warning_from_a_comparison_points_at_compare_backends():
+    from isograph.benchmark import compare_backends, make_isoform_dataset, permute_genes
+
+    null = permute_genes(make_isoform_dataset("toy", random_state=0).data, random_state=0)
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        compare_backends(null, ["latent"])  # nothing to find: an empty result
+    _all_from_here(records, EmptyResultWarning)
+
+
+def test_benchmark_records_each_runs_warnings_in_its_row():
     from isograph.benchmark import run_benchmark
 
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
-        run_benchmark("toy-permuted", "latent", 1)  # nothing to find: an empty result
-    _all_from_here(records, EmptyResultWarning)
+        runs = run_benchmark(["toy", "toy-permuted"], "latent", 1)
+    assert not [r for r in records if issubclass(r.category, EmptyResultWarning)]
+    real, null = runs.set_index("suite").loc[["toy", "toy-permuted"], "warnings"]
+    assert real is None  # the planted modules are found without a warning
+    assert "EmptyResultWarning: " in null
