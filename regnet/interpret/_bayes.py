@@ -9,7 +9,8 @@ import pandas as pd
 from scipy import stats
 from sklearn.neighbors import NearestNeighbors
 
-from .._inputs import check_expression, standardize_rows
+from .._convert import check_columns, genes_by_cells
+from .._inputs import standardize_rows
 from ._graph import message_graph, neighbor_mean
 
 __all__ = ["compare_weights", "empirical_bayes_weights", "nearest_cell_noise_variance"]
@@ -57,9 +58,11 @@ def nearest_cell_noise_variance(values) -> float:
 
 
 def empirical_bayes_weights(
-    X: pd.DataFrame,
+    X,
     edges: pd.DataFrame,
     *,
+    layer: str | None = None,
+    use_highly_variable: bool | None = None,
     noise_variance: float | None = None,
     standardize: bool = True,
 ) -> pd.DataFrame:
@@ -82,11 +85,17 @@ def empirical_bayes_weights(
 
     Parameters
     ----------
-    X : pandas.DataFrame
-        Expression, genes x cells (index = gene names).
+    X : pandas.DataFrame or anndata.AnnData
+        Expression: genes x cells (index = gene names), or a cells x genes
+        AnnData as :meth:`regnet.RegNet.fit` takes it.
     edges : pandas.DataFrame
         Known positive edges ``TF, Target[, Label]``, e.g. ``model.edges_``;
         messages flow both ways, as in RegNet.
+    layer : str, optional
+        AnnData only: read this layer instead of ``.X``.
+    use_highly_variable : bool, optional
+        AnnData only: keep the genes of ``var["highly_variable"]`` (default:
+        when that column exists), as RegNet does.
     noise_variance : float, optional
         ``sigma^2`` on the scale of the (standardised) data; estimated when None.
     standardize : bool, default=True
@@ -106,7 +115,9 @@ def empirical_bayes_weights(
     shrinkage_weights : the weights read off a trained layer.
     compare_weights : correlation between the two.
     """
-    X = check_expression(X)
+    check_columns(edges, "edges")
+    X = genes_by_cells(X, pd.unique(edges[["TF", "Target"]].to_numpy().ravel()),
+                       layer=layer, use_highly_variable=use_highly_variable)
     if noise_variance is not None and (
         not isinstance(noise_variance, numbers.Real) or not np.isfinite(noise_variance)
         or noise_variance <= 0

@@ -389,10 +389,24 @@ def test_empirical_bayes_given_noise_and_standardisation():
     assert eb.loc[gene, "weight"] == pytest.approx(tau2 / (tau2 + 0.5))
     with pytest.raises(ValueError, match="noise_variance must be a positive"):
         empirical_bayes_weights(X, edges, noise_variance=-1.0)
-    with pytest.raises(ValueError, match="no positive edge"):
+    with pytest.raises(ValueError, match=r"None of the 2 genes named by the pairs.*X's index"):
         empirical_bayes_weights(X, pd.DataFrame({"TF": ["x"], "Target": ["y"]}))
     with pytest.raises(ValueError, match="self loops"):
         empirical_bayes_weights(X, pd.DataFrame({"TF": ["M0_1"], "Target": ["M0_1"]}))
+
+
+def test_empirical_bayes_reads_anndata_as_regnet_does():
+    pytest.importorskip("anndata")
+    from .test_anndata import to_adata
+
+    X, edges, _ = planted_bayes(seed=2, n_modules=3, n_cells=60)
+    reference = empirical_bayes_weights(X, edges, noise_variance=0.5)
+    adata = to_adata(X.iloc[:, ::-1], layers={"logged": X.iloc[:, ::-1].T.to_numpy()})
+    adata.X = np.zeros_like(adata.X)  # only the layer holds the expression
+    out = empirical_bayes_weights(adata, edges, layer="logged", noise_variance=0.5)
+    pd.testing.assert_frame_equal(out, reference, check_like=True)
+    with pytest.raises(ValueError, match=r"X looks transposed.*pass adata\.T"):
+        empirical_bayes_weights(adata.T, edges, layer="logged")
 
 
 def test_compare_weights():
