@@ -8,13 +8,14 @@ import time
 import numpy as np
 import pandas as pd
 
+from ._core._params import check_parameters
 from ._prepare import check_columns, prepare_counts, uninformative_traits
 from ._result import FitResult
 from .data import IsoformData
 from .data._coerce import as_isoform_data
 from .features import CovariateResidualizer, GeneAbundance, MultiplexFeatures, SwitchCoordinates
 from .models._base import MIN_SAMPLES
-from .models._registry import DEFAULT_BACKEND, backend_name, check_backend_params, make_backend
+from .models._registry import DEFAULT_BACKEND, backend_name, make_backend
 from .network import feature_table, trait_associations
 
 CHANNELS = ("both", "switch", "abundance")
@@ -158,7 +159,7 @@ def fit_dataset(
         choice = {"requested": "auto", "chosen": backend, "reason": reason}
     try:
         model = make_backend(backend, **backend_params)
-        check_backend_params(model)  # before minutes of feature work, not after
+        check_parameters(model)  # before minutes of feature work, not after
     except ValueError as err:
         if choice is None:
             raise

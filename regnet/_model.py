@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from isograph._core import draw_seed
@@ -214,6 +214,7 @@ class RegNet(RegNetReadersMixin, RegNetStorageMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, edges: pd.DataFrame, *, tfs=None, validation=None, layer=None,
             use_highly_variable=None, errors: str = "raise") -> RegNet:
         """Train on the known edges ``edges`` over the genes of ``X``.
@@ -310,8 +311,7 @@ class RegNet(RegNetReadersMixin, RegNetStorageMixin, BaseEstimator):
         return self
 
     def _check_params(self) -> None:
-        """Parameter rules and the device, checked before any data is touched."""
-        self._validate_params()
+        """What the constraints cannot state: heads dividing the width, the device."""
         if self.hidden_channels % self.heads:
             raise ValueError(
                 f"hidden_channels must be a multiple of heads={self.heads}; "

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from isograph._core._params import check_parameters
 from isograph._core._torch import torch_threads
 
 __all__ = ["USER_ERRORS", "main", "write_pretrain_directory"]
@@ -209,7 +210,7 @@ def _train_into(args, staging: Path) -> dict:
         random_state=args.seed,
         verbose=0 if args.quiet else 1,
     )
-    _flagged(model._check_params, _PARAM_FLAGS)  # before loading or training anything
+    _flagged(lambda: check_parameters(model), _PARAM_FLAGS)  # before loading or training
     if args.example is not None:
         name, _, network = args.example.partition("/")
         data = _flagged(lambda: load_example(name, network=network or None),

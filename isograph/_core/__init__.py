@@ -7,7 +7,8 @@ after their owner's pid, removed once it is gone; ``_json``: the one JSON
 sanitizer; ``_seed``: seeds from ``random_state``; ``_torch`` (import it by
 name, it loads torch lazily): device, threads, seeding and checkpoint reading;
 ``_training`` (by name too): the early-stopping loop of the VAE and RegNet;
-``_warn``: warnings that name the user's line, not ours.
+``_warn``: warnings that name the user's line, not ours; ``_params``: an
+estimator's parameter rules applied before a workflow's work.
 """
 
 from ._file import atomic_file

@@ -87,7 +87,8 @@ def _warning_text(caught) -> str | None:
 
 def _check_backends(backends, backend_params) -> dict:
     """Validate names and parameters up front (before any worker starts)."""
-    from ..models._registry import check_backend_params, make_backend
+    from .._core._params import check_parameters
+    from ..models._registry import make_backend
 
     if isinstance(backends, str):
         backends = [backends]
@@ -100,7 +101,7 @@ def _check_backends(backends, backend_params) -> dict:
         raise ValueError(f"backend_params has entries {stray} for backends that are not run "
                          f"(backends: {backends})")
     for name in backends:
-        check_backend_params(make_backend(name, **dict(backend_params.get(name) or {})))
+        check_parameters(make_backend(name, **dict(backend_params.get(name) or {})))
     return {name: dict(backend_params.get(name) or {}) for name in backends}
 
 

@@ -60,10 +60,11 @@ def _seed(cfg: dict, backend: str, params: dict) -> None:
 
 def check_backend(name: str, params: dict) -> None:
     """Fail early, in one line, on an unknown or unavailable backend or parameter."""
-    from ..models._registry import check_backend_params, make_backend
+    from .._core._params import check_parameters
+    from ..models._registry import make_backend
 
     try:
-        check_backend_params(make_backend(name, **params))
+        check_parameters(make_backend(name, **params))
     except ImportError as exc:
         raise CliError(f"backend {name!r} is not available in this installation: {exc}") from None
 

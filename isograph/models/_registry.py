@@ -62,18 +62,6 @@ def make_backend(backend, **params):
     return clone(backend).set_params(**params) if params else clone(backend)
 
 
-def check_backend_params(model) -> None:
-    """Apply ``model``'s parameter rules now, as ``fit`` would, before any other work.
-
-    A workflow that spends minutes on features first should fail at once on a
-    parameter ``fit`` would refuse. Estimators of other libraries pass unchecked.
-    """
-    if hasattr(model, "_parameter_constraints"):
-        model._validate_params()  # scikit-learn's check of _parameter_constraints
-    if hasattr(model, "_check_params"):
-        model._check_params()
-
-
 def backend_name(model) -> str:
     """Registry name of a fitted or unfitted backend instance (class name if unknown)."""
     for name, (_, cls) in _BACKENDS.items():
