@@ -27,7 +27,8 @@ import numpy as np
 from scipy import stats
 
 from isograph.network._edge_rules import edges_above_feature_cuts, feature_fdr_cuts
-from isograph.network._edges import collect_edges, default_block_size, scaled_gram_block
+from isograph.network._edges import collect_edges
+from isograph.network._row_blocks import default_block_size, scaled_gram_block
 
 # --------------------------------------------------------------------------
 # ANCHOR: the per-row implementation before the rewrite (commit a6f920c),

@@ -12,11 +12,6 @@ from ._edges import (
     SWITCH,
     EdgeBudgetError,
     channel_thresholds,
-    correlation_block,
-    default_block_size,
-    low_rank_precision_blocks,
-    scaled_gram_block,
-    standardize,
     threshold_edges,
 )
 from ._eigengenes import fit_eigengene_loadings
@@ -24,6 +19,13 @@ from ._fdr import bh_adjust, bh_weight_threshold, correlation_pvalue
 from ._module_ids import module_id_of, module_label
 from ._modules import COMMUNITY_METHODS, collapse_edges, detect_modules
 from ._roles import ROLES, gene_roles
+from ._row_blocks import (
+    correlation_block,
+    default_block_size,
+    low_rank_precision_blocks,
+    scaled_gram_block,
+    standardize,
+)
 from ._stability import StabilityResult, stability_selection
 from ._traits import trait_associations
 

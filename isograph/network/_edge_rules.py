@@ -34,20 +34,14 @@ from scipy import stats
 
 from .._core import to_jsonable
 from . import bh_weight_threshold, correlation_pvalue, threshold_edges
-from ._edges import (
-    DEFAULT_MAX_EDGES,
-    RowBlock,
-    blas_threads_for,
-    check_edge_budget,
-    collect_edges,
-    default_block_size,
-)
+from ._edges import DEFAULT_MAX_EDGES, check_edge_budget, collect_edges
 from ._feature_bh import (
     block_bh_cuts,
     fisher_thresholds,
     float32_at_least,
     off_diagonal_median,
 )
+from ._row_blocks import RowBlock, blas_threads_for, default_block_size
 
 # The pairs-wide BH histogram has a fixed bin width on [0, 1]; weights are
 # mapped to the correlation scale of this many samples first, so that a cut at

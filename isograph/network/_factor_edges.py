@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._edges import ABUNDANCE, SWITCH, low_rank_precision_blocks, scaled_gram_block
+from ._edges import ABUNDANCE, SWITCH
 from ._factor import (
     FactorModel,
     candidate_components,
@@ -12,6 +12,7 @@ from ._factor import (
     factor_scores,
     fit_factor_analysis,
 )
+from ._row_blocks import low_rank_precision_blocks, scaled_gram_block
 
 
 def factor_correlation_block(model: FactorModel):

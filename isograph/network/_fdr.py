@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import stats
 
-from ._edges import RowBlock, default_block_size
+from ._row_blocks import RowBlock, default_block_size
 
 
 def bh_adjust(p_values) -> np.ndarray:

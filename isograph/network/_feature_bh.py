@@ -19,7 +19,7 @@ whose temporaries stay in cache, stays, and each row does less:
   a float32 threshold ``tau_k`` computed once per call and checked at the
   neighbouring float32 values, so a row needs no ``arctanh`` at all.
 
-With 16 MB row blocks and one BLAS thread (``_edges.blas_threads_for``), measured
+With 16 MB row blocks and one BLAS thread (``_row_blocks.blas_threads_for``), measured
 against the former per-row code in the same run (wall time, median of 2-3):
 ``n_effective=24`` cuts 3.1x, per-row null cuts 2.9x, edges 2.4x on the
 cohort's factor model (31,820 features); 4.4x, 2.5x, 2.6x on the benchmark's

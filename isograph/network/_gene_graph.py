@@ -16,7 +16,7 @@ from scipy import sparse
 
 from . import ABUNDANCE, SWITCH, correlation_block
 from ._edge_rules import _BLOCK_BYTES, feature_fdr_cuts
-from ._edges import default_block_size
+from ._row_blocks import default_block_size
 
 
 def knn_correlation_graph(Z: np.ndarray, n_neighbors: int, *, fdr: float) -> sparse.csr_matrix:

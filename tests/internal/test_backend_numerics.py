@@ -211,7 +211,7 @@ def test_channel_links_and_user_graph_symmetry():
 def test_thin_row_blocks_run_on_one_blas_thread_wide_ones_on_the_default():
     from threadpoolctl import threadpool_info
 
-    from isograph.network._edges import THIN_RANK, blas_threads_for, scaled_gram_block
+    from isograph.network._row_blocks import THIN_RANK, blas_threads_for, scaled_gram_block
 
     def blas_threads():
         return {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
