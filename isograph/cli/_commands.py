@@ -24,24 +24,21 @@ def _emit(text: str) -> None:
     sys.stdout.flush()
 
 
-def check_output_dir(path, *, overwrite: bool, marker: str, what: str) -> Path:
-    """Refuse an output folder that would lose data.
+def check_output_dir(path, *, overwrite: bool, marker: str, what: str) -> OutputFolder:
+    """``--output-dir`` as an :class:`~isograph._core.OutputFolder`, checked now.
 
     A missing or empty folder is fine. A non-empty one needs ``overwrite`` and
     must hold ``marker`` (the file that shows it is an earlier ``what``), so
-    ``--overwrite`` never deletes an unrelated folder.
+    ``--overwrite`` never deletes an unrelated folder. Entering the returned
+    folder takes the lock and checks again; messages name the flags.
     """
+    folder = OutputFolder(path, marker=marker, what=what, overwrite=overwrite,
+                          param="--output-dir", flag="--overwrite")
     try:  # the shared rule: also refuses a file, the cwd and an unwritable place
-        cli_output_folder(path, overwrite=overwrite, marker=marker, what=what).check()
+        folder.check()
     except OSError as exc:
         raise CliError(str(exc)) from None
-    return Path(path)
-
-
-def cli_output_folder(path, *, overwrite: bool, marker: str, what: str) -> OutputFolder:
-    """``--output-dir`` as an :class:`~isograph._core.OutputFolder` (messages name the flags)."""
-    return OutputFolder(path, marker=marker, what=what, overwrite=overwrite,
-                        param="--output-dir", flag="--overwrite")
+    return folder
 
 
 def _seed(cfg: dict, backend: str, params: dict) -> None:
@@ -120,10 +117,8 @@ def run_fit(args, overrides) -> int:
     """``isograph fit``: one backend on one dataset folder; writes the artifacts."""
     from .._workflow import fit_dataset
 
-    check_output_dir(args.output_dir, overwrite=args.overwrite, marker=FIT_MARKER,
-                     what="an isograph fit output")
-    folder = cli_output_folder(args.output_dir, overwrite=args.overwrite, marker=FIT_MARKER,
-                               what="an isograph fit output")
+    folder = check_output_dir(args.output_dir, overwrite=args.overwrite, marker=FIT_MARKER,
+                              what="an isograph fit output")
     cli_overrides = [f"backend={args.backend}"] if args.backend else []
     cfg = load_config("fit", cli_overrides + list(overrides))
     cfg["covariates"] = column_list(cfg["covariates"], "covariates")
@@ -173,12 +168,11 @@ def run_simulate(args, overrides) -> int:
 
     cli_overrides = [f"preset={args.preset}"] if args.preset else []
     cfg = load_config("simulate", cli_overrides + list(overrides))
-    check_output_dir(args.output_dir, overwrite=args.overwrite, marker="manifest.json",
-                     what="a dataset folder")
+    folder = check_output_dir(args.output_dir, overwrite=args.overwrite,
+                              marker="manifest.json", what="a dataset folder")
     generator = {k: v for k, v in (cfg["generator"] or {}).items() if v is not None}
     ds = make_isoform_dataset(cfg["preset"], random_state=cfg["random_state"], **generator)
-    with cli_output_folder(args.output_dir, overwrite=args.overwrite,
-                           marker="manifest.json", what="a dataset folder") as tmp:
+    with folder as tmp:
         write_dataset(ds.data, tmp)
         truth = tmp / TRUTH_DIR
         truth.mkdir()
@@ -207,11 +201,8 @@ def run_compare(args, overrides) -> int:
         check_backend(name, params[name])
     folder = nullcontext()
     if args.output_dir is not None:
-        what = "an isograph compare output"
-        check_output_dir(args.output_dir, overwrite=args.overwrite, marker="comparison.json",
-                         what=what)
-        folder = cli_output_folder(args.output_dir, overwrite=args.overwrite,
-                                   marker="comparison.json", what=what)
+        folder = check_output_dir(args.output_dir, overwrite=args.overwrite,
+                                  marker="comparison.json", what="an isograph compare output")
     # held from here to the end: a second writer of --output-dir fails now, not after the fits
     with folder as tmp:
         data = _read_dataset(args.dataset_path)
@@ -260,16 +251,15 @@ def run_benchmark_command(args, overrides) -> int:
         raise CliError(f"config {args.config_name!r} is not a benchmark config "
                        f"(it lacks {missing})")
     output_dir = args.output_dir if args.output_dir is not None else cfg["output_dir"]
-    check_output_dir(output_dir, overwrite=args.overwrite, marker="benchmark.json",
-                     what="an isograph benchmark output")
+    folder = check_output_dir(output_dir, overwrite=args.overwrite, marker="benchmark.json",
+                              what="an isograph benchmark output")
     suites = as_list(cfg["suite"], "suite")
     backends = as_list(cfg["backend"], "backend")
     params = {name: backend_params(cfg, name) for name in backends}
     for name in backends:
         check_backend(name, params[name])
     # held from here to the end: a second writer of the folder fails now, not after the runs
-    with cli_output_folder(output_dir, overwrite=args.overwrite, marker="benchmark.json",
-                           what="an isograph benchmark output") as tmp:
+    with folder as tmp:
         with dask_context(cfg["dask_scheduler"]), warnings.catch_warnings():
             warnings.simplefilter("ignore", FitFailedWarning)  # reported below, in one line
             runs = run_benchmark(suites, backends, cfg["seeds"], n_jobs=cfg["n_jobs"],

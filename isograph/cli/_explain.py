@@ -95,7 +95,7 @@ def run_explain_module(args, overrides) -> int:
     from ..explain._direction import resolve_module
     from ..network import module_label
     from ..plotting import plot_module_drivers
-    from ._commands import check_output_dir, cli_output_folder
+    from ._commands import check_output_dir
 
     _no_overrides("explain-module", overrides)
     saved = _load_fit(args.fit_dir)
@@ -113,8 +113,9 @@ def run_explain_module(args, overrides) -> int:
                        "it was fitted on (the features are recomputed from it)")
     name = module_label(k)
     output_dir = Path(args.output_dir) if args.output_dir else fit_dir / EXPLAIN_DIR / name
-    check_output_dir(output_dir, overwrite=args.overwrite, marker="vae_drivers.parquet",
-                     what="an isograph explain-module output")
+    folder = check_output_dir(output_dir, overwrite=args.overwrite,
+                              marker="vae_drivers.parquet",
+                              what="an isograph explain-module output")
     inputs = read_fit_inputs(fit_dir, dataset_path=args.dataset_path)
     decoded = decoder_attribution(inputs.model, inputs.features, k, method=args.method,
                                   features=args.features, step=args.step, fdr=args.fdr,
@@ -133,9 +134,7 @@ def run_explain_module(args, overrides) -> int:
     }
     fig, ax = _figure(7.0, 1.5 + 0.22 * min(len(table), 3 * args.n_top))
     plot_module_drivers(table, n_top=args.n_top, ax=ax)
-    with cli_output_folder(output_dir, overwrite=args.overwrite,
-                           marker="vae_drivers.parquet",
-                           what="an isograph explain-module output") as tmp:
+    with folder as tmp:
         table.to_parquet(tmp / "vae_drivers.parquet", index=False)
         ig.table.to_parquet(tmp / "ig_attributions.parquet", index=False)
         fig.savefig(tmp / "vae_drivers.png", dpi=DPI)

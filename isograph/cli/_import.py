@@ -71,13 +71,13 @@ def import_summary(data, output_dir) -> str:
 def run_import(args, overrides) -> int:
     """``isograph import``: read, map, write the dataset folder, print the summary."""
     from ..data import UnmappedTranscriptsWarning, read_quantifications, write_dataset
-    from ._commands import check_output_dir, cli_output_folder
+    from ._commands import check_output_dir
     from ._config import CliError
 
     if overrides:
         raise CliError(f"import takes no Hydra overrides, got {overrides}")
-    check_output_dir(args.output_dir, overwrite=args.overwrite, marker="manifest.json",
-                     what="a dataset folder")
+    folder = check_output_dir(args.output_dir, overwrite=args.overwrite,
+                              marker="manifest.json", what="a dataset folder")
     paths = args.quants[0] if len(args.quants) == 1 else args.quants
     with warnings.catch_warnings():
         # The summary reports unmapped transcripts; the warning would say it twice.
@@ -88,8 +88,7 @@ def run_import(args, overrides) -> int:
             sample_column=args.sample_column, progress=not args.quiet,
         )
     # the same folder rule as `simulate`: lock held, our marker re-checked at the swap
-    with cli_output_folder(args.output_dir, overwrite=args.overwrite,
-                           marker="manifest.json", what="a dataset folder") as tmp:
+    with folder as tmp:
         write_dataset(data, tmp)
     sys.stdout.write(import_summary(data, args.output_dir) + "\n")
     sys.stdout.flush()

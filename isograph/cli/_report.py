@@ -195,7 +195,7 @@ def write_benchmark_report(directory: Path, runs: pd.DataFrame, config: dict) ->
     if len(failed):
         text += ["## Failed runs", "",
                  markdown_table(failed, ["suite", "backend", "seed", "error"])]
-    warned = runs[runs["warnings"].notna()] if "warnings" in runs else runs.iloc[:0]
+    warned = runs[runs["warnings"].notna()]
     if len(warned):
         text += ["", "## Warnings", "",
                  "Raised during the runs and recorded here (on permuted suites an empty "
