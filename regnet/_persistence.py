@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +29,9 @@ def save_regnet(model, directory) -> Path:
     the new one (see :class:`isograph._core.OutputFolder`).
     """
     # imported here: `import regnet` need not load the isograph package
-    from isograph._core import OutputFolder, to_jsonable
+    from isograph._core import OutputFolder, jsonable_params
 
-    params = model.get_params()
-    if not (params["random_state"] is None or isinstance(params["random_state"], Integral)):
-        params["random_state"] = None  # a RandomState instance is not JSON
-    params = to_jsonable(params, strict=True)  # numpy numbers a user passed read back as such
+    params = jsonable_params(model)  # numpy numbers a user passed read back as such
     config = {
         "format": _FORMAT,
         "format_version": _FORMAT_VERSION,

@@ -12,10 +12,10 @@ estimator's parameter rules applied before a workflow's work.
 """
 
 from ._file import atomic_file
-from ._json import to_jsonable
+from ._json import jsonable_params, to_jsonable
 from ._output import OutputFolder, output_folder
 from ._seed import draw_seed, int_seed
 from ._stale import sweep_stale_folders
 
 __all__ = ["OutputFolder", "atomic_file", "draw_seed", "int_seed", "output_folder",
-           "sweep_stale_folders", "to_jsonable"]
+           "jsonable_params", "sweep_stale_folders", "to_jsonable"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from numbers import Integral
 from pathlib import PurePath
 
 import numpy as np
@@ -67,3 +68,16 @@ def to_jsonable(value, *, strict: bool = False):
         raise TypeError(f"value {value!r} of type {type(value).__name__} is not "
                         "JSON-serializable; store numbers, text, lists or dicts")
     return repr(value)
+
+
+def jsonable_params(estimator) -> dict:
+    """``estimator.get_params(deep=False)`` as plain values a saved model can read back.
+
+    Numpy numbers become Python numbers, sequences lists; a ``RandomState``
+    instance becomes ``None`` (its state is not kept), an integer seed of any
+    integer type is kept.
+    """
+    params = estimator.get_params(deep=False)
+    if not (params.get("random_state") is None or isinstance(params["random_state"], Integral)):
+        params["random_state"] = None
+    return to_jsonable(params, strict=True)

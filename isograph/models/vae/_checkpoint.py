@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..._core import atomic_file
+from ..._core import atomic_file, jsonable_params
 from ..._core._torch import load_weights
 from ._module import VaeModule
 
@@ -74,13 +74,6 @@ def _frame_from_dict(stored):
     return pd.DataFrame(data, columns=stored["columns"])
 
 
-def _params(model) -> dict:
-    params = model.get_params(deep=False)
-    if not (params["random_state"] is None or isinstance(params["random_state"], int)):
-        params["random_state"] = None  # a RandomState instance: its state is not kept
-    return _plain(params)
-
-
 def checkpoint_state(model) -> dict:
     """The checkpoint of a fitted :class:`VaeNetworkModel` as a dict."""
     from sklearn.utils.validation import check_is_fitted
@@ -91,7 +84,7 @@ def checkpoint_state(model) -> dict:
     return {
         "format": FORMAT,
         "version": VERSION,
-        "params": _params(model),
+        "params": jsonable_params(model),
         "n_features": int(module.n_features),
         "latent_dim": int(module.n_latent),
         "hidden": list(module.hidden),
