@@ -51,6 +51,7 @@ import torch
 from sklearn.ensemble import ExtraTreesRegressor
 from sklearn.linear_model import LogisticRegression
 
+from isograph._core import atomic_file
 from regnet import RegNet
 from regnet.data import degree_neutral_test, genelink_split, load_example
 from regnet.metrics import evaluate
@@ -140,7 +141,8 @@ def cached(method, data, network, cache):
     print(f"[{network}] {method} anchor: {time.perf_counter() - t0:.0f} s", flush=True)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        scores.to_parquet(path)
+        with atomic_file(path) as handle:  # a killed run leaves no truncated cache behind
+            scores.to_parquet(handle)
     return scores
 
 

@@ -12,7 +12,8 @@ __all__ = ["atomic_file"]
 
 
 @contextmanager
-def atomic_file(path, mode: str = "wb", *, encoding: str | None = None):
+def atomic_file(path, mode: str = "wb", *, encoding: str | None = None,
+                newline: str | None = None):
     """Write one file under a temporary name beside it and rename it into place.
 
     An interrupted write leaves the old file (or none); the temporary file of a
@@ -24,8 +25,9 @@ def atomic_file(path, mode: str = "wb", *, encoding: str | None = None):
     path : path
         The file to write; an existing file is replaced, a folder is refused.
     mode : {"wb", "w"}
-    encoding : str, optional
-        For text mode.
+    encoding, newline : str, optional
+        For text mode, as in :func:`open` (``newline=""`` for the csv module
+        and ``DataFrame.to_csv``).
 
     Yields
     ------
@@ -38,7 +40,7 @@ def atomic_file(path, mode: str = "wb", *, encoding: str | None = None):
     tmp = path.parent / f".{path.name}.tmp-{_token()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(fd, mode, encoding=encoding) as handle:
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
             yield handle
         os.replace(tmp, path)
     except BaseException:

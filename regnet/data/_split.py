@@ -108,7 +108,8 @@ class Split:
         # each file is renamed into place only when all three were written
         with ExitStack() as files:
             for part in _PARTS:
-                handle = files.enter_context(atomic_file(directory / f"{part}.csv", "w"))
+                handle = files.enter_context(
+                    atomic_file(directory / f"{part}.csv", "w", newline=""))
                 getattr(self, part).to_csv(handle, index=False)
         return directory
 
