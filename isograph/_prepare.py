@@ -41,7 +41,7 @@ def uninformative_traits(samples: pd.DataFrame, traits: list) -> dict:
     if reasons:
         listed = "; ".join(f"{t}: {why}" for t, why in reasons.items())
         warn(f"traits not tested against eigengenes: {listed}. They are listed in "
-                      "result.calibration['qc']['untested_traits']", TraitWarning)
+             "result.calibration['qc']['untested_traits']", TraitWarning)
     return reasons
 
 

@@ -13,15 +13,14 @@ from scipy import sparse
 
 from ._core import OutputFolder, to_jsonable
 
-ARTIFACTS = (
+#: What every fit folder holds besides its marker (load refuses a folder without one).
+REQUIRED_ARTIFACTS = (
     "modules.parquet",
     "edges.parquet",
     "traits.parquet",
     "feature_scores.parquet",
-    "module_gene_roles.parquet",
     "eigengenes.parquet",
     "calibration.json",
-    "fit_config.json",
 )
 
 
@@ -166,9 +165,7 @@ class FitResult:
         if not (folder / FIT_MARKER).is_file():
             raise FileNotFoundError(f"directory {str(folder)!r} holds no {FIT_MARKER}, so it is "
                                     "not an isograph fit output")
-        required = ("modules.parquet", "edges.parquet", "traits.parquet",
-                    "feature_scores.parquet", "eigengenes.parquet", "calibration.json")
-        missing = [name for name in required if not (folder / name).is_file()]
+        missing = [name for name in REQUIRED_ARTIFACTS if not (folder / name).is_file()]
         if missing:
             raise FileNotFoundError(f"directory {str(folder)!r} lacks {', '.join(missing)}: "
                                     "an incomplete or foreign fit folder; fit again")

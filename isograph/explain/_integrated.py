@@ -196,9 +196,9 @@ def integrated_gradients(
     relative = float(np.abs(delta).sum() / total) if total > 0 else 0.0
     if relative > COMPLETENESS_TOLERANCE:
         warn(f"Integrated Gradients attributions of {direction.module} miss the output "
-                      f"difference by {relative:.1%} (more than "
-                      f"{COMPLETENESS_TOLERANCE:.0%}); raise n_steps (now {n_steps})",
-                      CompletenessWarning)
+             f"difference by {relative:.1%} (more than "
+             f"{COMPLETENESS_TOLERANCE:.0%}); raise n_steps (now {n_steps})",
+             CompletenessWarning)
 
     names = getattr(model, "feature_names_in_", None)
     if names is None:

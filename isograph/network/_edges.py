@@ -147,7 +147,9 @@ def collect_edges(
             keep[local, local + start] = False
             score = np.abs(block) if absolute else block
             if rank_scale is not None:
-                score = score * rank_scale[start:stop, None] * rank_scale[None, :]
+                # one float64 temporary, not two (same operation order, same values)
+                score = np.multiply(score, rank_scale[start:stop, None])
+                score *= rank_scale[None, :]
             r, c = top_per_row(score, keep, k)
         total += r.size
         if max_edges is not None and k is None and total > max_edges:

@@ -89,6 +89,7 @@ def choose_n_factors(Z, codes, n_components, n_components_grid, *, cv, tol, max_
             scores["joint"] = {k: heldout}
     return k, "cv", {c: int(v) for c, v in per_channel.items()}, scores
 
+
 def heldout_loglik(Z, k, *, cv, tol, max_iter, seed) -> float | None:
     """Mean held-out log-likelihood per sample of a ``k``-factor model."""
     n_train = Z.shape[0] - int(np.ceil(Z.shape[0] / cv))

@@ -7,6 +7,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
 from ._eigengenes import fit_eigengene_loadings
+from ._modules import _relabel_by_size
 
 
 def merge_close_modules(
@@ -52,9 +53,5 @@ def merge_close_modules(
                       t=1.0 - float(threshold), criterion="distance") - 1
     assigned = labels >= 0
     merged = groups[labels[assigned]]
-    sizes = np.bincount(merged)
-    order = np.lexsort((np.arange(sizes.size), -sizes))
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    labels[assigned] = rank[merged]
+    labels[assigned] = _relabel_by_size(merged, 0)
     return labels, int(k - np.unique(merged).size)

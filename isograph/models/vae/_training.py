@@ -42,7 +42,6 @@ class TrainingResult:
 
     history: list[dict] = field(default_factory=list)
     best_epoch: int = 0
-    best_val_loss: float = float("nan")
     early_stopped: bool = False
     epochs_trained: int = 0
 
@@ -196,11 +195,8 @@ def fit_loop(
     )
     result = TrainingResult(history=loop.history, early_stopped=loop.stopped_early,
                             epochs_trained=loop.epochs_trained)
-    if loop.best_epoch is None:  # never past the warm-up: the last epoch stands
-        result.best_epoch = loop.epochs_trained
-        result.best_val_loss = float(loop.history[-1][monitor]) if loop.history else float("nan")
-    else:
-        result.best_epoch, result.best_val_loss = loop.best_epoch, float(loop.best_score)
+    # never past the warm-up: the last epoch stands
+    result.best_epoch = loop.epochs_trained if loop.best_epoch is None else loop.best_epoch
     return result
 
 
